@@ -1,0 +1,50 @@
+// alert.h — the Alertmanager webhook payload (version "4") as plain data.
+// Everything here came from outside: label names and values are arbitrary valid UTF-8
+// and are only ever compared, never turned into paths, unit names or commands.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/time.h"
+
+namespace selfheal {
+
+// Sorted by name, as Alertmanager sends them; lookups are exact.
+using LabelSet = std::map<std::string, std::string>;
+
+enum class AlertStatus { kFiring, kResolved };
+
+struct Alert {
+  AlertStatus status = AlertStatus::kFiring;
+  LabelSet labels;
+  LabelSet annotations;
+  TimePoint starts_at;
+  std::string starts_at_text;  // verbatim, part of the notification dedup key
+  TimePoint ends_at;
+  std::string generator_url;
+  std::string fingerprint;
+
+  // The two labels everything keys on; empty when absent.
+  const std::string& alertname() const;
+  const std::string& instance() const;
+};
+
+struct Webhook {
+  std::string version;  // always "4" once parsed
+  std::string receiver;
+  AlertStatus status = AlertStatus::kFiring;
+  std::vector<Alert> alerts;
+  LabelSet group_labels;
+  LabelSet common_labels;
+  LabelSet common_annotations;
+  std::string external_url;
+  std::string group_key;
+  int64_t truncated_alerts = 0;
+};
+
+const char* AlertStatusName(AlertStatus status);  // "firing" / "resolved"
+
+}  // namespace selfheal

@@ -1,0 +1,66 @@
+// server.h — the HTTP/1.1 listener (libmicrohttpd) on an inherited or bound socket.
+// It owns the protocol-level checks, in the order journal-remote does them: capacity,
+// method and path, authentication, Content-Type, Content-Length/body size, and only
+// then reads the body. The webhook handler sees complete, size-checked POST bodies.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "common/time.h"
+#include "config/config.h"
+#include "journal/journal.h"
+
+namespace selfheal {
+
+struct WebhookRequest {
+  std::string body;
+  std::string remote;  // "127.0.0.1:53412"
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;  // JSON, one line
+};
+
+// Called on the server's single request thread, one request at a time: decisions are
+// therefore serialised within the process.
+using WebhookHandler = std::function<HttpResponse(const WebhookRequest&)>;
+
+struct ServerOptions {
+  std::string webhook_path = "/";
+  size_t max_body_bytes = 1024 * 1024;
+  unsigned max_connections = 64;     // beyond this: 503, never a silent drop
+  Duration request_timeout = std::chrono::seconds(10);  // idle connection timeout
+  AuthKind auth = AuthKind::kNone;
+  std::string auth_user;             // basic
+  std::string auth_secret;           // compared in constant time; never logged
+};
+
+class HttpServer {
+ public:
+  // Starts serving on `listen_fd` (a bound, listening TCP socket; ownership passes to
+  // the server). Errc::kInternal when libmicrohttpd refuses the socket.
+  static Result<std::unique_ptr<HttpServer>> Start(int listen_fd,
+                                                   const ServerOptions& options,
+                                                   WebhookHandler handler,
+                                                   JournalSink& journal);
+  virtual ~HttpServer() = default;
+
+  // True when no connection is open and none has been for at least `idle`.
+  virtual bool IdleFor(Duration idle) const = 0;
+  // Stops accepting new connections; connections still queued on the listening socket
+  // stay there (with socket activation, systemd starts the service again for them).
+  // Waits for requests in progress, at most `grace`.
+  virtual void Quiesce(Duration grace) = 0;
+};
+
+// Binds and listens on "127.0.0.1:PORT" (IPv4 or [::1]). PORT 0 picks a free port;
+// `bound_port` receives the actual one.
+Result<int> BindListen(const std::string& address, int* bound_port);
+
+}  // namespace selfheal

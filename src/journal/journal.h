@@ -1,0 +1,40 @@
+// journal.h — structured audit events (STYLE.md: one of four seams).
+// SdJournalSink writes to the systemd journal; StderrSink one line per event when no
+// journal is reachable; tests use a recording fake.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace selfheal {
+
+enum class EventType {
+  kServeStarted,
+  kServeStopped,
+  kRequestRejected,  // HTTP-level or payload rejection
+  kDecision,         // one per alert
+  kConfigInvalid,
+  kStoreError,
+};
+
+// The fixed MESSAGE_ID (32 lowercase hex) of each event type; see self-heal.catalog.
+std::string_view MessageId(EventType type);
+
+struct AuditEvent {
+  EventType type;
+  int priority;          // syslog priority: 3 err, 4 warning, 5 notice, 6 info
+  std::string message;   // human sentence; values from outside in single ticks
+  // Extra fields without the SELF_HEAL_ prefix, e.g. {"DECISION", "launch"}.
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+
+class JournalSink {
+ public:
+  virtual ~JournalSink() = default;
+  // Never fails the caller: a sink that cannot write drops to its fallback.
+  virtual void Write(const AuditEvent& event) = 0;
+};
+
+}  // namespace selfheal

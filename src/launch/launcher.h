@@ -1,0 +1,34 @@
+// launcher.h — starts a handler as a transient systemd unit (STYLE.md: one of four
+// seams). It is the only code that asks systemd for units.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "common/time.h"
+
+namespace selfheal {
+
+struct LaunchRequest {
+  std::string unit_name;                  // self-heal-<handler>-<8 hex>.service
+  std::vector<std::string> argv;          // argv[0] absolute; never through a shell
+  std::string user;
+  Duration timeout{};                     // RuntimeMaxSec=
+  std::string memory_max;                 // optional
+  std::string cpu_quota;                  // optional
+  std::vector<std::pair<std::string, std::string>> environment;
+  std::vector<std::pair<std::string, std::string>> log_extra_fields;
+};
+
+class Launcher {
+ public:
+  virtual ~Launcher() = default;
+  // Starts `request.unit_name` and returns once systemd has accepted it; never waits
+  // for the handler to finish. Errc::kConflict if a unit of that name is active (the
+  // duplicate lock), Errc::kUnavailable if systemd cannot be reached.
+  virtual Status Start(const LaunchRequest& request) = 0;
+};
+
+}  // namespace selfheal

@@ -1,0 +1,28 @@
+// decide.h — the heart of self-heal: what to do with one alert.
+#pragma once
+
+#include "alert/alert.h"
+#include "config/config.h"
+#include "policy/decision.h"
+
+namespace selfheal {
+
+// The alertname self-heal uses for its own escalations. An alert of this name is never
+// acted on, whatever handlers.d says.
+inline constexpr std::string_view kEscalationAlertName = "SelfHealExhausted";
+
+// Pure: no I/O, no clock, no logging. Same inputs, same Decision.
+// Handlers are tried in config order (sorted by name); the first whose AlertName,
+// Instance and Label= matchers all match is chosen. Rules, in order (DESIGN.md step 4):
+// resolved, no-handler, instance-not-allowed, labels-mismatch, duplicate-run,
+// duplicate-notification (seen within server.dedup_window), breaker-open, paused,
+// dry-run, launch.
+Decision Decide(const Alert& alert, const Config& config, const History& history,
+                TimePoint now);
+
+// The handlers whose AlertName equals the alert's alertname: the keys whose history
+// the caller must load before calling Decide.
+std::vector<const HandlerConfig*> CandidateHandlers(const Alert& alert,
+                                                    const Config& config);
+
+}  // namespace selfheal
