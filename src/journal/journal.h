@@ -17,6 +17,10 @@ enum class EventType {
   kDecision,         // one per alert
   kConfigInvalid,
   kStoreError,
+  kLaunchFailed,     // systemd refused or could not be reached
+  kHandlerResult,    // a handler unit finished (exit status, result)
+  kEscalation,       // a breaker opened: queued, delivered or failed
+  kOperatorAction,   // reset, pause, resume
 };
 
 // The fixed MESSAGE_ID (32 lowercase hex) of each event type; see self-heal.catalog.

@@ -26,6 +26,13 @@ class Store {
   // alert, an attempt for kLaunch, the breaker opening, the incident closed by
   // kResolved. Errc::kUnavailable when it could not be written.
   virtual Status Record(const Alert& alert, const Decision& decision, TimePoint now) = 0;
+
+  // Takes back what Record(alert, decision, recorded_at) wrote for a kLaunch that did
+  // not start (systemd refused: a unit of that name is active, or systemd could not be
+  // reached): the attempt and the dedup key, so a duplicate costs no attempt and a
+  // retry is not mistaken for a duplicate notification.
+  virtual Status CancelLaunch(const Alert& alert, const Decision& decision,
+                              TimePoint recorded_at) = 0;
 };
 
 }  // namespace selfheal

@@ -1,0 +1,131 @@
+// Implementation notes: the main thread only waits — for SIGTERM/SIGINT or for the
+// idle timeout — while libmicrohttpd's one internal thread runs every request. The
+// signals are blocked before that thread starts so that only sigtimedwait() here
+// sees them. On the way out the server is quiesced: connections still queued on the
+// socket stay with systemd, which starts us again for them (Accept=no).
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "cli/commands.h"
+#include "config/config_loader.h"
+#include "http/server.h"
+#include "journal/sinks.h"
+#include "serve/webhook_service.h"
+#include "state/memory_store.h"
+
+namespace selfheal {
+
+namespace {
+
+AuditEvent Lifecycle(EventType type, int priority, std::string message, std::string reason = {}) {
+  AuditEvent e{type, priority, std::move(message), {}};
+  if (!reason.empty()) e.fields.emplace_back("REASON", std::move(reason));
+  return e;
+}
+
+// The listening socket: exactly one TCP stream socket from systemd, else --listen.
+Result<int> TakeListenSocket(const Args& args) {
+  int n = sd_listen_fds(1);
+  if (n < 0) return Error{Errc::kInternal, "sd_listen_fds failed: " + std::to_string(-n)};
+  if (n == 0) {
+    if (args.listen.empty()) {
+      return Error{Errc::kInvalidInput,
+                   "no socket from systemd (LISTEN_FDS unset) and no --listen ADDRESS:PORT"};
+    }
+    int port = 0;
+    return BindListen(args.listen, &port);
+  }
+  if (n != 1) {
+    return Error{Errc::kInvalidInput, "systemd passed " + std::to_string(n) +
+                                          " sockets; self-heal.socket must have exactly one ListenStream="};
+  }
+  int fd = SD_LISTEN_FDS_START;
+  if (sd_is_socket_inet(fd, AF_UNSPEC, SOCK_STREAM, 1, 0) <= 0) {
+    return Error{Errc::kInvalidInput,
+                 "the socket from systemd is not a listening TCP stream socket (ListenStream= with an IP address and port)"};
+  }
+  if (!args.listen.empty()) {
+    std::fprintf(stderr, "self-heal serve: --listen ignored, using the socket from systemd\n");
+  }
+  return fd;
+}
+
+int Fatal(JournalSink& journal, EventType type, const std::string& message) {
+  journal.Write(Lifecycle(type, 3, "self-heal serve cannot start: " + message, message));
+  sd_notifyf(0, "STATUS=Failed: %s", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int RunServe(const Args& args) {
+  JournalSink& journal = DefaultJournalSink();
+  LoadedConfig loaded = LoadConfig(args.config_dir);
+  if (!loaded.ok()) {
+    for (const ConfigError& error : loaded.errors) {
+      journal.Write(Lifecycle(EventType::kConfigInvalid, 3, FormatConfigError(error),
+                              FormatConfigError(error)));
+    }
+    return Fatal(journal, EventType::kConfigInvalid,
+                 std::to_string(loaded.errors.size()) + " configuration error(s) in " +
+                     args.config_dir + "; run 'self-heal check'");
+  }
+  const Config& config = loaded.config;
+
+  ServerOptions options;
+  options.webhook_path = config.server.webhook_path;
+  options.max_body_bytes = config.server.max_body_bytes;
+  options.max_connections = config.server.max_connections;
+  options.request_timeout = config.server.request_timeout;
+  options.auth = config.server.auth;
+  options.auth_user = config.server.auth_user;
+  if (config.server.auth != AuthKind::kNone) {
+    SecretResult secret = ReadAuthSecret(config.server);
+    if (!secret.error.empty()) return Fatal(journal, EventType::kConfigInvalid, secret.error);
+    options.auth_secret = std::move(secret.secret);
+  }
+
+  Result<int> fd = TakeListenSocket(args);
+  if (!fd.ok()) return Fatal(journal, EventType::kServeStopped, fd.error().message);
+
+  ::signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  MemoryStore store;
+  SystemClock clock;
+  WebhookService service(config, store, nullptr, journal, clock);
+  auto server = HttpServer::Start(
+      fd.value(), options, [&](const WebhookRequest& r) { return service.Handle(r); }, journal);
+  if (!server.ok()) return Fatal(journal, EventType::kServeStopped, server.error().message);
+
+  journal.Write(Lifecycle(EventType::kServeStarted, 6,
+                          "self-heal serve is answering webhooks on " +
+                              std::string(sd_listen_fds(0) > 0 ? "the socket from systemd" : args.listen) +
+                              " with " + std::to_string(config.handlers.size()) + " handler(s)."));
+  sd_notifyf(0, "READY=1\nSTATUS=Answering webhooks, %zu handler(s)", config.handlers.size());
+
+  std::string why = "idle for " + FormatTimespan(config.server.idle_timeout);
+  const timespec tick{0, 100 * 1000 * 1000};
+  for (;;) {
+    int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig > 0) {
+      why = std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      break;
+    }
+    if (server.value()->IdleFor(config.server.idle_timeout)) break;
+  }
+  sd_notifyf(0, "STOPPING=1\nSTATUS=Stopping: %s", why.c_str());
+  server.value()->Quiesce(std::chrono::seconds(5));
+  journal.Write(Lifecycle(EventType::kServeStopped, 6, "self-heal serve stopped: " + why + ".", why));
+  return 0;
+}
+
+}  // namespace selfheal

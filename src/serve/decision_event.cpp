@@ -1,0 +1,59 @@
+#include "serve/decision_event.h"
+
+#include "common/text.h"
+
+namespace selfheal {
+
+namespace {
+
+int PriorityOf(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kLaunch:
+    case Verdict::kDryRun:
+    case Verdict::kPaused:
+      return 5;
+    case Verdict::kBreakerOpen:
+    case Verdict::kInstanceNotAllowed:
+      return 4;
+    default:
+      return 6;
+  }
+}
+
+}  // namespace
+
+AuditEvent DecisionEvent(const Alert& alert, const Decision& d, const std::string& remote,
+                         const std::string& unit) {
+  AuditEvent e;
+  e.type = EventType::kDecision;
+  e.priority = PriorityOf(d.verdict);
+  std::string verdict(VerdictName(d.verdict));
+  e.message = "Decided " + verdict + " for '" + EscapeForLog(alert.alertname(), 80) + "' on '" +
+              EscapeForLog(alert.instance(), 80) + "'" +
+              (d.handler ? " with handler '" + d.handler->name + "'" : "") + ": " + d.reason +
+              (unit.empty() ? "" : " (unit " + unit + ")") + ".";
+  e.fields = {{"ALERTNAME", alert.alertname()},
+              {"INSTANCE", alert.instance()},
+              {"FINGERPRINT", alert.fingerprint},
+              {"STATUS", AlertStatusName(alert.status)},
+              {"STARTS_AT", alert.starts_at_text},
+              {"DECISION", verdict},
+              {"REASON", d.reason},
+              {"REMOTE", remote}};
+  if (d.handler) e.fields.emplace_back("HANDLER", d.handler->name);
+  if (d.attempt > 0) e.fields.emplace_back("ATTEMPT", std::to_string(d.attempt));
+  if (!unit.empty()) e.fields.emplace_back("UNIT", unit);
+  return e;
+}
+
+AuditEvent RejectionEvent(int http_status, const std::string& remote, const std::string& reason) {
+  AuditEvent e;
+  e.type = EventType::kRequestRejected;
+  e.priority = http_status >= 500 ? 3 : 4;
+  e.message = "Rejected request from '" + remote + "' with " + std::to_string(http_status) +
+              ": " + EscapeForLog(reason, 300) + ", skipping.";
+  e.fields = {{"REMOTE", remote}, {"HTTP_STATUS", std::to_string(http_status)}, {"REASON", reason}};
+  return e;
+}
+
+}  // namespace selfheal

@@ -1,0 +1,23 @@
+// decision_event.h — the journal entries of the request path, as data.
+#pragma once
+
+#include <string>
+
+#include "alert/alert.h"
+#include "journal/journal.h"
+#include "policy/decision.h"
+
+namespace selfheal {
+
+// One entry per decided alert: MESSAGE names alert, instance, decision and reason;
+// fields ALERTNAME, INSTANCE, FINGERPRINT, STATUS, DECISION, HANDLER, REASON, REMOTE,
+// and ATTEMPT/UNIT for a launch. Priority: notice for launch/dry-run/paused, warning
+// for breaker-open and instance-not-allowed, info otherwise.
+AuditEvent DecisionEvent(const Alert& alert, const Decision& decision,
+                         const std::string& remote, const std::string& unit);
+
+// A request answered with `http_status` without acting on it.
+AuditEvent RejectionEvent(int http_status, const std::string& remote,
+                          const std::string& reason);
+
+}  // namespace selfheal

@@ -1,0 +1,40 @@
+// webhook_service.h — one webhook request, start to answer: parse, decide each alert,
+// record, launch, journal. Knows nothing of HTTP framing or sockets (http/ does that)
+// and nothing of SQLite or systemd (the Store and Launcher seams do).
+#pragma once
+
+#include <string>
+
+#include "alert/webhook_parser.h"
+#include "common/time.h"
+#include "config/config.h"
+#include "http/server.h"
+#include "journal/journal.h"
+#include "launch/launcher.h"
+#include "state/store.h"
+
+namespace selfheal {
+
+class WebhookService {
+ public:
+  // All references must outlive the service. `launcher` may be null: decisions are
+  // then recorded and journaled but nothing is started (used by nothing but tests of
+  // the decision trail).
+  WebhookService(const Config& config, Store& store, Launcher* launcher,
+                 JournalSink& journal, const WallClock& clock, ParseLimits limits = {});
+
+  // 200 once every alert is decided, recorded and launched or skipped; 400 (nothing
+  // done) for a malformed payload; 503 when the store or systemd is unavailable, so
+  // Alertmanager retries. Never a 2xx for an alert that was not recorded.
+  HttpResponse Handle(const WebhookRequest& request);
+
+ private:
+  const Config& config_;
+  Store& store_;
+  Launcher* launcher_;
+  JournalSink& journal_;
+  const WallClock& clock_;
+  ParseLimits limits_;
+};
+
+}  // namespace selfheal

@@ -1,0 +1,65 @@
+#include "state/memory_store.h"
+
+namespace selfheal {
+
+std::string KeyOf(const std::string& handler, const std::string& instance) {
+  return handler + '\n' + instance;
+}
+
+std::string NotificationKeyOf(const Alert& alert) {
+  return alert.fingerprint + '\n' + alert.starts_at_text;
+}
+
+Result<History> MemoryStore::LoadHistory(const Alert& alert,
+                                         const std::vector<const HandlerConfig*>& handlers,
+                                         TimePoint) {
+  std::lock_guard lock(mu_);
+  History h;
+  h.paused_until = paused_until_;
+  if (auto it = seen_.find(NotificationKeyOf(alert)); it != seen_.end()) {
+    h.notification_seen_at = it->second;
+  }
+  for (const HandlerConfig* handler : handlers) {
+    if (auto it = keys_.find(KeyOf(handler->name, alert.instance())); it != keys_.end()) {
+      h.keys[handler->name] = it->second;
+    }
+  }
+  return h;
+}
+
+Status MemoryStore::Record(const Alert& alert, const Decision& d, TimePoint now) {
+  std::lock_guard lock(mu_);
+  bool reached_dedup = d.handler && alert.status == AlertStatus::kFiring &&
+                       d.verdict != Verdict::kInstanceNotAllowed &&
+                       d.verdict != Verdict::kLabelsMismatch &&
+                       d.verdict != Verdict::kDuplicateRun &&
+                       d.verdict != Verdict::kDuplicateNotification;
+  if (reached_dedup) seen_[NotificationKeyOf(alert)] = now;
+  if (!d.handler) return Ok();
+  KeyState& key = keys_[KeyOf(d.handler->name, alert.instance())];
+  if (d.verdict == Verdict::kLaunch) key.attempts.push_back(now);
+  if (d.opens_breaker) {
+    key.breaker_opened_at = now;
+    key.escalated = false;
+  }
+  if (d.escalate) key.escalated = true;
+  return Ok();
+}
+
+Status MemoryStore::CancelLaunch(const Alert& alert, const Decision& d, TimePoint recorded_at) {
+  std::lock_guard lock(mu_);
+  if (auto it = seen_.find(NotificationKeyOf(alert)); it != seen_.end() && it->second == recorded_at) {
+    seen_.erase(it);
+  }
+  if (!d.handler) return Ok();
+  KeyState& key = keys_[KeyOf(d.handler->name, alert.instance())];
+  std::erase(key.attempts, recorded_at);
+  return Ok();
+}
+
+void MemoryStore::SetPausedUntil(std::optional<TimePoint> until) {
+  std::lock_guard lock(mu_);
+  paused_until_ = until;
+}
+
+}  // namespace selfheal

@@ -1,0 +1,36 @@
+// memory_store.h — a Store that lives in this process only. Used by `simulate` (which
+// must not touch the real state) and by unit tests; `serve` uses SqliteStore.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "state/store.h"
+
+namespace selfheal {
+
+class MemoryStore final : public Store {
+ public:
+  Result<History> LoadHistory(const Alert& alert,
+                              const std::vector<const HandlerConfig*>& handlers,
+                              TimePoint now) override;
+  Status Record(const Alert& alert, const Decision& decision, TimePoint now) override;
+  Status CancelLaunch(const Alert& alert, const Decision& decision,
+                      TimePoint recorded_at) override;
+
+  void SetPausedUntil(std::optional<TimePoint> until);
+
+ private:
+  std::mutex mu_;
+  std::optional<TimePoint> paused_until_;
+  std::map<std::string, TimePoint> seen_;   // fingerprint + startsAt → when
+  std::map<std::string, KeyState> keys_;    // handler + instance → state
+};
+
+// "handler\ninstance": the key of every per-(handler, instance) table.
+std::string KeyOf(const std::string& handler, const std::string& instance);
+// "fingerprint\nstartsAt": the notification dedup key.
+std::string NotificationKeyOf(const Alert& alert);
+
+}  // namespace selfheal

@@ -1,0 +1,166 @@
+#include "serve/webhook_service.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "fakes.h"
+#include "state/memory_store.h"
+
+namespace selfheal {
+namespace {
+
+std::string Fixture(const std::string& name) {
+  std::ifstream in(std::string(SELFHEAL_FIXTURES_DIR) + "/" + name, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct FailingStore : Store {
+  Result<History> LoadHistory(const Alert&, const std::vector<const HandlerConfig*>&, TimePoint) override {
+    return Error{Errc::kUnavailable, "database is locked"};
+  }
+  Status Record(const Alert&, const Decision&, TimePoint) override { return Ok(); }
+  Status CancelLaunch(const Alert&, const Decision&, TimePoint) override { return Ok(); }
+};
+
+class WebhookServiceTest : public testing::Test {
+ protected:
+  WebhookServiceTest() {
+    HandlerConfig disk;
+    disk.name = "disk-space-low";
+    disk.alertname = "DiskSpaceLow";
+    disk.instances = {"web-1:9100"};
+    disk.exec = {"/usr/lib/self-heal/handlers/clean-disk", "/var"};
+    HandlerConfig down;
+    down.name = "service-down";
+    down.alertname = "ServiceDown";
+    down.instances = {"web-1:8080", "web-2:8080"};
+    down.exec = {"/usr/lib/self-heal/handlers/restart-service", "nginx"};
+    config_.handlers = {disk, down};
+  }
+  HttpResponse Post(const std::string& fixture) { return service_.Handle({Fixture(fixture), "127.0.0.1:4000"}); }
+  std::vector<std::string> Decisions() const {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < journal_.events.size(); ++i) {
+      if (journal_.events[i].type == EventType::kDecision) out.push_back(journal_.Field(i, "DECISION"));
+    }
+    return out;
+  }
+
+  Config config_;
+  MemoryStore store_;
+  FakeLauncher launcher_;
+  RecordingJournal journal_;
+  FakeClock clock_;
+  WebhookService service_{config_, store_, &launcher_, journal_, clock_};
+};
+
+TEST_F(WebhookServiceTest, FiringAlertLaunchesItsHandlerWithTheAlertInTheEnvironment) {
+  HttpResponse r = Post("01-single-firing.json");
+  EXPECT_EQ(r.status, 200);
+  ASSERT_EQ(launcher_.started.size(), 1u);
+  const LaunchRequest& l = launcher_.started[0];
+  EXPECT_EQ(l.unit_name.rfind("self-heal-disk-space-low-", 0), 0u);
+  EXPECT_EQ(l.user, "healer");
+  auto env = [&](const std::string& name) {
+    for (const auto& [n, v] : l.environment) if (n == name) return v;
+    return std::string("<absent>");
+  };
+  EXPECT_EQ(env("SELF_HEAL_INSTANCE"), "web-1:9100");
+  EXPECT_EQ(env("SELF_HEAL_FINGERPRINT"), "82cf4c324f050464");
+  EXPECT_EQ(env("SELF_HEAL_ATTEMPT"), "1");
+  EXPECT_EQ(env("SELF_HEAL_LABEL_MOUNTPOINT"), "/var");
+  EXPECT_EQ(env("SELF_HEAL_ANNOTATION_SUMMARY"), "Disk space low on web-1:9100");
+  EXPECT_EQ(Decisions(), std::vector<std::string>{"launch"});
+  EXPECT_EQ(journal_.Field(0, "UNIT"), l.unit_name);
+}
+
+TEST_F(WebhookServiceTest, HaDuplicateFromSecondAlertmanagerIsSkipped) {
+  EXPECT_EQ(Post("10-ha-am-a-firing.json").status, 200);
+  clock_.Advance(std::chrono::milliseconds(15));
+  launcher_.active.clear();  // even if the first run already finished
+  EXPECT_EQ(Post("11-ha-am-b-firing.json").status, 200);
+  EXPECT_EQ(launcher_.started.size(), 1u);
+  EXPECT_EQ(Decisions(), (std::vector<std::string>{"launch", "duplicate-notification"}));
+}
+
+TEST_F(WebhookServiceTest, RepeatAfterDedupWindowCountsTowardTheBudget) {
+  Post("01-single-firing.json");
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(std::chrono::minutes(5));
+    launcher_.active.clear();
+    Post("09-single-repeat.json");
+  }
+  EXPECT_EQ(launcher_.started.size(), 3u);
+  EXPECT_EQ(Decisions(), (std::vector<std::string>{"launch", "launch", "launch", "breaker-open"}));
+}
+
+TEST_F(WebhookServiceTest, ActiveUnitMakesADuplicateRunThatCostsNoAttempt) {
+  Post("01-single-firing.json");
+  clock_.Advance(std::chrono::minutes(5));
+  Post("09-single-repeat.json");  // unit still active
+  EXPECT_EQ(Decisions(), (std::vector<std::string>{"launch", "duplicate-run"}));
+  clock_.Advance(std::chrono::minutes(5));
+  launcher_.active.clear();
+  Post("09-single-repeat.json");
+  ASSERT_EQ(launcher_.started.size(), 2u);
+  auto attempt = [](const LaunchRequest& l) {
+    for (const auto& [n, v] : l.environment) if (n == "SELF_HEAL_ATTEMPT") return v;
+    return std::string();
+  };
+  EXPECT_EQ(attempt(launcher_.started[1]), "2");
+}
+
+TEST_F(WebhookServiceTest, GroupOfThreeIsDecidedPerAlert) {
+  EXPECT_EQ(Post("03-group3-firing.json").status, 200);
+  EXPECT_EQ(Decisions(), (std::vector<std::string>{"launch", "launch", "instance-not-allowed"}));
+  EXPECT_EQ(launcher_.started.size(), 2u);
+}
+
+TEST_F(WebhookServiceTest, ResolvedNeverLaunches) {
+  EXPECT_EQ(Post("02-single-resolved.json").status, 200);
+  EXPECT_TRUE(launcher_.started.empty());
+  EXPECT_EQ(Decisions(), std::vector<std::string>{"resolved"});
+}
+
+TEST_F(WebhookServiceTest, MalformedPayloadIs400AndNothingHappens) {
+  HttpResponse r = service_.Handle({"{\"version\":\"4\",\"alerts\":[{]}", "127.0.0.1:4000"});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("\"error\""), std::string::npos);
+  EXPECT_TRUE(launcher_.started.empty());
+  ASSERT_EQ(journal_.events.size(), 1u);
+  EXPECT_EQ(journal_.events[0].type, EventType::kRequestRejected);
+  EXPECT_EQ(journal_.Field(0, "HTTP_STATUS"), "400");
+}
+
+TEST_F(WebhookServiceTest, UnavailableStoreIs503AndLaunchesNothing) {
+  FailingStore store;
+  WebhookService service(config_, store, &launcher_, journal_, clock_);
+  HttpResponse r = service.Handle({Fixture("01-single-firing.json"), "127.0.0.1:4000"});
+  EXPECT_EQ(r.status, 503);
+  EXPECT_TRUE(launcher_.started.empty());
+  EXPECT_EQ(journal_.events.back().priority, 3);
+}
+
+TEST_F(WebhookServiceTest, UnreachableSystemdIs503AndTheRetryLaunches) {
+  launcher_.unavailable = true;
+  EXPECT_EQ(Post("01-single-firing.json").status, 503);
+  EXPECT_EQ(journal_.events.back().type, EventType::kLaunchFailed);
+  launcher_.unavailable = false;
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(Post("01-single-firing.json").status, 200);
+  ASSERT_EQ(launcher_.started.size(), 1u);
+  EXPECT_EQ(Decisions().back(), "launch");
+}
+
+TEST_F(WebhookServiceTest, UnusualLabelsAreDataThatMatchesNothing) {
+  EXPECT_EQ(Post("07-unusual-labels-rule.json").status, 200);
+  EXPECT_EQ(Post("08-unusual-labels-amtool.json").status, 200);
+  EXPECT_TRUE(launcher_.started.empty());
+}
+
+}  // namespace
+}  // namespace selfheal
