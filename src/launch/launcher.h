@@ -20,6 +20,9 @@ struct LaunchRequest {
   std::string cpu_quota;                  // optional
   std::vector<std::pair<std::string, std::string>> environment;
   std::vector<std::pair<std::string, std::string>> log_extra_fields;
+  // Run with full privileges when the unit stops (ExecStopPost=+…): records the
+  // result in the state store even if `serve` has exited meanwhile.
+  std::vector<std::string> result_argv;
 };
 
 class Launcher {

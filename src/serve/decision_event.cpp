@@ -46,6 +46,18 @@ AuditEvent DecisionEvent(const Alert& alert, const Decision& d, const std::strin
   return e;
 }
 
+AuditEvent LaunchFailedEvent(const Alert& alert, const Decision& decision,
+                             const std::string& remote, const std::string& unit,
+                             const std::string& error) {
+  AuditEvent e = DecisionEvent(alert, decision, remote, unit);
+  e.type = EventType::kLaunchFailed;
+  e.priority = 3;
+  e.message = "Failed to start " + unit + " for '" + EscapeForLog(alert.alertname(), 80) +
+              "' on '" + EscapeForLog(alert.instance(), 80) + "': " + EscapeForLog(error, 300);
+  e.fields.emplace_back("ERROR", error);
+  return e;
+}
+
 AuditEvent RejectionEvent(int http_status, const std::string& remote, const std::string& reason) {
   AuditEvent e;
   e.type = EventType::kRequestRejected;

@@ -16,6 +16,11 @@ namespace selfheal {
 AuditEvent DecisionEvent(const Alert& alert, const Decision& decision,
                          const std::string& remote, const std::string& unit);
 
+// systemd did not start the handler's unit (priority err).
+AuditEvent LaunchFailedEvent(const Alert& alert, const Decision& decision,
+                             const std::string& remote, const std::string& unit,
+                             const std::string& error);
+
 // A request answered with `http_status` without acting on it.
 AuditEvent RejectionEvent(int http_status, const std::string& remote,
                           const std::string& reason);

@@ -39,6 +39,10 @@ WebhookService::WebhookService(const Config& config, Store& store, Launcher* lau
     : config_(config), store_(store), launcher_(launcher), journal_(journal), clock_(clock),
       limits_(limits) {}
 
+void WebhookService::SetResultRecorder(std::vector<std::string> argv) {
+  result_argv_ = std::move(argv);
+}
+
 HttpResponse WebhookService::Handle(const WebhookRequest& request) {
   Result<Webhook> parsed = ParseWebhook(request.body, limits_);
   if (!parsed.ok()) {
@@ -65,23 +69,27 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
     std::string unit;
     if (decision.verdict == Verdict::kLaunch && launcher_) {
       LaunchRequest launch = BuildLaunchRequest(alert, *decision.handler, decision.attempt);
+      launch.result_argv = result_argv_;
+      if (!launch.result_argv.empty()) launch.result_argv.push_back(launch.unit_name);
       Status started = launcher_->Start(launch);
-      if (!started.ok()) {
+      if (started.ok()) {
+        unit = launch.unit_name;
+      } else if (started.error().code == Errc::kInvalidInput) {
+        // systemd will never take this launch: a retry cannot help, so the attempt
+        // stays counted (the breaker opens and a human hears) and we answer 2xx.
+        journal_.Write(LaunchFailedEvent(alert, decision, request.remote, launch.unit_name,
+                                         started.error().message));
+      } else {
         Status cancelled = store_.CancelLaunch(alert, decision, now);
         if (started.error().code == Errc::kConflict && cancelled.ok()) {
           decision.verdict = Verdict::kDuplicateRun;
           decision.attempt = 0;
           decision.reason = "unit " + launch.unit_name + " is still active";
         } else {
-          AuditEvent failed = DecisionEvent(alert, decision, request.remote, launch.unit_name);
-          failed.type = EventType::kLaunchFailed;
-          failed.priority = 3;
-          failed.message = "Failed to start " + launch.unit_name + ": " + started.error().message;
-          journal_.Write(failed);
+          journal_.Write(LaunchFailedEvent(alert, decision, request.remote, launch.unit_name,
+                                           started.error().message));
           return JsonError(503, "could not start the handler; retry");
         }
-      } else {
-        unit = launch.unit_name;
       }
     }
     journal_.Write(DecisionEvent(alert, decision, request.remote, unit));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "alert/webhook_parser.h"
 #include "common/time.h"
@@ -28,6 +29,10 @@ class WebhookService {
   // Alertmanager retries. Never a 2xx for an alert that was not recorded.
   HttpResponse Handle(const WebhookRequest& request);
 
+  // The command each handler unit runs, privileged, when it stops, to record its
+  // result; the unit name is appended. Empty (the default): no recorder.
+  void SetResultRecorder(std::vector<std::string> argv);
+
  private:
   const Config& config_;
   Store& store_;
@@ -35,6 +40,7 @@ class WebhookService {
   JournalSink& journal_;
   const WallClock& clock_;
   ParseLimits limits_;
+  std::vector<std::string> result_argv_;
 };
 
 }  // namespace selfheal

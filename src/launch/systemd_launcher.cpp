@@ -1,0 +1,185 @@
+// Implementation notes: one StartTransientUnit call per launch, mode "fail": systemd
+// refuses a second unit of the same name while the first exists, which is the
+// duplicate lock and survives a restart of self-heal. The call returns once the start
+// job is queued; we never wait for the handler.
+#include "launch/systemd_launcher.h"
+
+#include <systemd/sd-bus.h>
+
+#include <cstring>
+
+#include "launch/unit_properties.h"
+
+namespace selfheal {
+
+namespace {
+
+// Appends one (sv) property. The value is written by `fill` inside the variant.
+template <typename Fill>
+int AppendProperty(sd_bus_message* m, const char* name, const char* signature, Fill fill) {
+  int r = sd_bus_message_open_container(m, 'r', "sv");
+  if (r < 0) return r;
+  if ((r = sd_bus_message_append(m, "s", name)) < 0) return r;
+  if ((r = sd_bus_message_open_container(m, 'v', signature)) < 0) return r;
+  if ((r = fill(m)) < 0) return r;
+  if ((r = sd_bus_message_close_container(m)) < 0) return r;
+  return sd_bus_message_close_container(m);
+}
+
+int AppendStrv(sd_bus_message* m, const std::vector<std::string>& items) {
+  int r = sd_bus_message_open_container(m, 'a', "s");
+  for (const std::string& item : items) {
+    if (r < 0) return r;
+    r = sd_bus_message_append(m, "s", item.c_str());
+  }
+  return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
+// a(sasas): ExecStartEx/ExecStopPostEx, with flags such as "privileged" ('+').
+int AppendExec(sd_bus_message* m, const std::vector<std::string>& argv,
+               const std::vector<std::string>& flags) {
+  int r = sd_bus_message_open_container(m, 'a', "(sasas)");
+  if (r < 0) return r;
+  if ((r = sd_bus_message_open_container(m, 'r', "sasas")) < 0) return r;
+  if ((r = sd_bus_message_append(m, "s", argv.front().c_str())) < 0) return r;
+  if ((r = AppendStrv(m, argv)) < 0) return r;
+  if ((r = AppendStrv(m, flags)) < 0) return r;
+  if ((r = sd_bus_message_close_container(m)) < 0) return r;
+  return sd_bus_message_close_container(m);
+}
+
+int AppendProperties(sd_bus_message* m, const LaunchRequest& req) {
+  int r;
+  std::string description = "self-heal handler " + req.unit_name;
+  if ((r = AppendProperty(m, "Description", "s", [&](sd_bus_message* x) {
+         return sd_bus_message_append(x, "s", description.c_str());
+       })) < 0) return r;
+  if ((r = AppendProperty(m, "Type", "s", [](sd_bus_message* x) {
+         return sd_bus_message_append(x, "s", "exec");
+       })) < 0) return r;
+  if ((r = AppendProperty(m, "CollectMode", "s", [](sd_bus_message* x) {
+         return sd_bus_message_append(x, "s", "inactive-or-failed");
+       })) < 0) return r;
+  if ((r = AppendProperty(m, "KillMode", "s", [](sd_bus_message* x) {
+         return sd_bus_message_append(x, "s", "control-group");
+       })) < 0) return r;
+  if ((r = AppendProperty(m, "User", "s", [&](sd_bus_message* x) {
+         return sd_bus_message_append(x, "s", req.user.c_str());
+       })) < 0) return r;
+  uint64_t runtime_usec = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(req.timeout).count());
+  if (runtime_usec > 0 && (r = AppendProperty(m, "RuntimeMaxUSec", "t", [&](sd_bus_message* x) {
+        return sd_bus_message_append(x, "t", runtime_usec);
+      })) < 0) return r;
+  std::vector<std::string> env;
+  for (const auto& [name, value] : req.environment) env.push_back(name + "=" + value);
+  if ((r = AppendProperty(m, "Environment", "as", [&](sd_bus_message* x) { return AppendStrv(x, env); })) < 0)
+    return r;
+  if ((r = AppendProperty(m, "LogExtraFields", "aay", [&](sd_bus_message* x) {
+         int q = sd_bus_message_open_container(x, 'a', "ay");
+         for (const auto& [name, value] : req.log_extra_fields) {
+           if (q < 0) return q;
+           std::string field = name + "=" + value;
+           q = sd_bus_message_append_array(x, 'y', field.data(), field.size());
+         }
+         return q < 0 ? q : sd_bus_message_close_container(x);
+       })) < 0) return r;
+  if ((r = AppendProperty(m, "ExecStartEx", "a(sasas)",
+                          [&](sd_bus_message* x) { return AppendExec(x, req.argv, {}); })) < 0)
+    return r;
+  if (!req.result_argv.empty() &&
+      (r = AppendProperty(m, "ExecStopPostEx", "a(sasas)", [&](sd_bus_message* x) {
+         return AppendExec(x, req.result_argv, {"privileged"});
+       })) < 0) return r;
+  if (!req.memory_max.empty()) {
+    auto limit = ParseMemoryLimit(req.memory_max);
+    if (!limit) return -EINVAL;
+    if (limit->scaled) {
+      r = AppendProperty(m, "MemoryMaxScale", "u", [&](sd_bus_message* x) {
+        return sd_bus_message_append(x, "u", limit->scale);
+      });
+    } else {
+      r = AppendProperty(m, "MemoryMax", "t", [&](sd_bus_message* x) {
+        return sd_bus_message_append(x, "t", limit->bytes);
+      });
+    }
+    if (r < 0) return r;
+  }
+  if (!req.cpu_quota.empty()) {
+    auto quota = ParseCpuQuotaPerSecUsec(req.cpu_quota);
+    if (!quota) return -EINVAL;
+    if ((r = AppendProperty(m, "CPUQuotaPerSecUSec", "t", [&](sd_bus_message* x) {
+           return sd_bus_message_append(x, "t", *quota);
+         })) < 0) return r;
+  }
+  return 0;
+}
+
+std::string Errno(int r) { return std::strerror(r < 0 ? -r : r); }
+
+}  // namespace
+
+SystemdLauncher::~SystemdLauncher() {
+  if (bus_) sd_bus_flush_close_unref(bus_);
+}
+
+Status SystemdLauncher::Connect() {
+  if (bus_ && sd_bus_is_open(bus_) > 0) return Ok();
+  if (bus_) bus_ = sd_bus_flush_close_unref(bus_);
+  sd_bus* bus = nullptr;
+  int r = sd_bus_new(&bus);
+  if (r >= 0) r = sd_bus_set_address(bus, "unix:path=/run/systemd/private");
+  if (r >= 0) r = sd_bus_start(bus);
+  if (r < 0) {
+    sd_bus_unref(bus);
+    bus = nullptr;
+    r = sd_bus_open_system(&bus);
+    if (r < 0) {
+      return Error{Errc::kUnavailable, "cannot connect to systemd (/run/systemd/private, system bus): " + Errno(r)};
+    }
+  }
+  bus_ = bus;
+  return Ok();
+}
+
+Status SystemdLauncher::Start(const LaunchRequest& request) {
+  if (request.argv.empty() || request.argv.front().empty() || request.argv.front()[0] != '/') {
+    return Error{Errc::kInvalidInput, "handler command must start with an absolute path"};
+  }
+  if (Status connected = Connect(); !connected.ok()) return connected;
+
+  sd_bus_message* m = nullptr;
+  int r = sd_bus_message_new_method_call(bus_, &m, "org.freedesktop.systemd1",
+                                         "/org/freedesktop/systemd1",
+                                         "org.freedesktop.systemd1.Manager", "StartTransientUnit");
+  if (r >= 0) r = sd_bus_message_append(m, "ss", request.unit_name.c_str(), "fail");
+  if (r >= 0) r = sd_bus_message_open_container(m, 'a', "(sv)");
+  if (r >= 0) r = AppendProperties(m, request);
+  if (r >= 0) r = sd_bus_message_close_container(m);
+  if (r >= 0) r = sd_bus_message_append(m, "a(sa(sv))", 0);
+  if (r < 0) {
+    sd_bus_message_unref(m);
+    return Error{Errc::kInvalidInput, "cannot build the start request for " + request.unit_name + ": " + Errno(r)};
+  }
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_message* reply = nullptr;
+  r = sd_bus_call(bus_, m, 10 * 1000 * 1000, &error, &reply);
+  sd_bus_message_unref(m);
+  sd_bus_message_unref(reply);
+  if (r >= 0) {
+    sd_bus_error_free(&error);
+    return Ok();
+  }
+  std::string name = error.name ? error.name : "";
+  std::string message = error.message ? error.message : Errno(r);
+  sd_bus_error_free(&error);
+  if (name == "org.freedesktop.systemd1.UnitExists") return Error{Errc::kConflict, message};
+  if (name == "org.freedesktop.DBus.Error.InvalidArgs") return Error{Errc::kInvalidInput, message};
+  if (name.empty() || name == "org.freedesktop.DBus.Error.NoReply" ||
+      name == "org.freedesktop.DBus.Error.Disconnected" || name == "org.freedesktop.DBus.Error.Timeout") {
+    bus_ = sd_bus_flush_close_unref(bus_);
+  }
+  return Error{Errc::kUnavailable, "systemd refused " + request.unit_name + ": " + message};
+}
+
+}  // namespace selfheal

@@ -1,0 +1,98 @@
+#include "launch/launch_request.h"
+
+#include <gtest/gtest.h>
+
+#include "launch/unit_properties.h"
+
+namespace selfheal {
+namespace {
+
+Alert SampleAlert() {
+  Alert a;
+  a.labels = {{"alertname", "DiskSpaceLow"}, {"instance", "web-1:9100"},
+              {"mount-point", "/var"}, {"unicode_ñame", "Grüße\n$(rm -rf /)"}};
+  a.annotations = {{"summary", "Disk space low"}};
+  a.fingerprint = "82cf4c324f050464";
+  a.starts_at_text = "2026-11-22T01:25:02.807Z";
+  a.starts_at = *ParseRfc3339(a.starts_at_text);
+  return a;
+}
+
+HandlerConfig SampleHandler() {
+  HandlerConfig h;
+  h.name = "disk-space-low";
+  h.exec = {"/usr/lib/self-heal/handlers/clean", "--path", "/var"};
+  h.user = "healer";
+  h.timeout = std::chrono::seconds(90);
+  return h;
+}
+
+std::string Env(const LaunchRequest& r, const std::string& name) {
+  for (const auto& [n, v] : r.environment) if (n == name) return v;
+  return "<absent>";
+}
+
+TEST(LaunchRequestTest, UnitNameHashesTheInstanceAndNeverContainsIt) {
+  std::string unit = UnitNameFor("disk-space-low", "web-1:9100");
+  EXPECT_EQ(unit.rfind("self-heal-disk-space-low-", 0), 0u);
+  EXPECT_EQ(unit.size(), std::string("self-heal-disk-space-low-").size() + 8 + 8);
+  EXPECT_EQ(unit.substr(unit.size() - 8), ".service");
+  EXPECT_EQ(unit.find("web"), std::string::npos);
+  // sha256("web-1:9100") begins with these 4 bytes (checked with sha256sum).
+  EXPECT_EQ(UnitNameFor("h", "web-1:9100"), "self-heal-h-" + std::string("76f9c240") + ".service");
+  EXPECT_NE(UnitNameFor("h", "web-1:9100"), UnitNameFor("h", "web-2:9100"));
+}
+
+TEST(LaunchRequestTest, EnvironmentNamesAreSanitisedAndValuesVerbatim) {
+  LaunchRequest r = BuildLaunchRequest(SampleAlert(), SampleHandler(), 2);
+  EXPECT_EQ(Env(r, "SELF_HEAL_ALERTNAME"), "DiskSpaceLow");
+  EXPECT_EQ(Env(r, "SELF_HEAL_INSTANCE"), "web-1:9100");
+  EXPECT_EQ(Env(r, "SELF_HEAL_ATTEMPT"), "2");
+  EXPECT_EQ(Env(r, "SELF_HEAL_LABEL_MOUNT_POINT"), "/var");
+  EXPECT_EQ(Env(r, "SELF_HEAL_LABEL_UNICODE___AME"), "Grüße\n$(rm -rf /)");
+  EXPECT_EQ(Env(r, "SELF_HEAL_ANNOTATION_SUMMARY"), "Disk space low");
+  for (const auto& [name, value] : r.environment) {
+    EXPECT_EQ(name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"), std::string::npos) << name;
+  }
+}
+
+TEST(LaunchRequestTest, CommandUserAndTimeoutComeFromConfigOnly) {
+  LaunchRequest r = BuildLaunchRequest(SampleAlert(), SampleHandler(), 1);
+  EXPECT_EQ(r.argv, (std::vector<std::string>{"/usr/lib/self-heal/handlers/clean", "--path", "/var"}));
+  EXPECT_EQ(r.user, "healer");
+  EXPECT_EQ(r.timeout, std::chrono::seconds(90));
+}
+
+TEST(LaunchRequestTest, AlertJsonCarriesTheWholeAlert) {
+  std::string json = AlertJson(SampleAlert());
+  EXPECT_NE(json.find("\"fingerprint\":\"82cf4c324f050464\""), std::string::npos);
+  EXPECT_NE(json.find("Grüße\\n$(rm -rf /)"), std::string::npos);
+}
+
+TEST(LaunchRequestTest, LogExtraFieldsJoinTheAuditTrail) {
+  LaunchRequest r = BuildLaunchRequest(SampleAlert(), SampleHandler(), 1);
+  ASSERT_GE(r.log_extra_fields.size(), 3u);
+  EXPECT_EQ(r.log_extra_fields[0], (std::pair<std::string, std::string>{"SELF_HEAL_FINGERPRINT", "82cf4c324f050464"}));
+}
+
+TEST(UnitPropertiesTest, ParsesMemoryLimitsLikeSystemd) {
+  EXPECT_EQ(ParseMemoryLimit("64M")->bytes, 64ull << 20);
+  EXPECT_EQ(ParseMemoryLimit("1G")->bytes, 1ull << 30);
+  EXPECT_EQ(ParseMemoryLimit("1.5K")->bytes, 1536u);
+  EXPECT_EQ(ParseMemoryLimit("4096")->bytes, 4096u);
+  EXPECT_EQ(ParseMemoryLimit("infinity")->bytes, UINT64_MAX);
+  EXPECT_TRUE(ParseMemoryLimit("50%")->scaled);
+  EXPECT_FALSE(ParseMemoryLimit("lots"));
+  EXPECT_FALSE(ParseMemoryLimit("101%"));
+  EXPECT_FALSE(ParseMemoryLimit("-1M"));
+}
+
+TEST(UnitPropertiesTest, ParsesCpuQuotaPercentages) {
+  EXPECT_EQ(ParseCpuQuotaPerSecUsec("50%"), 500000u);
+  EXPECT_EQ(ParseCpuQuotaPerSecUsec("200%"), 2000000u);
+  EXPECT_FALSE(ParseCpuQuotaPerSecUsec("50"));
+  EXPECT_FALSE(ParseCpuQuotaPerSecUsec("0%"));
+}
+
+}  // namespace
+}  // namespace selfheal
