@@ -29,6 +29,8 @@ struct ServerConfig {
   Duration dedup_window = std::chrono::seconds(60);   // [Policy] DedupWindowSec=
   std::string alertmanager_url = "http://127.0.0.1:9093";  // [Escalation] AlertmanagerURL=
   std::vector<std::string> escalate_exec;             // [Escalation] EscalateExec=
+  // [Metrics] TextfilePath=: the node_exporter textfile; empty disables metrics.
+  std::string metrics_textfile = "/var/lib/prometheus/node-exporter/self-heal.prom";
 };
 
 enum class HandlerMode { kRun, kDryRun };

@@ -1,0 +1,46 @@
+// values.h — the value syntaxes of self-heal's configuration, one pure check each.
+// They return nullopt or false for anything they do not accept; the loader words the
+// error (what was given, what is allowed).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace selfheal {
+
+// A decimal integer without sign or spaces, at most 18 digits.
+std::optional<int64_t> ParseUnsigned(std::string_view text);
+
+// A byte size as systemd writes it: an integer with an optional suffix B, K, M, G or T
+// (powers of 1024): "65536", "64K", "1M".
+std::optional<uint64_t> ParseByteSize(std::string_view text);
+
+// A percentage with at most two decimals, greater than 0: "50%", "12.5%", "200%".
+// Returns hundredths of a percent (50% -> 5000).
+std::optional<int64_t> ParsePercent(std::string_view text);
+
+// An absolute, normalized path: "/usr/lib/x", not "x", "/a/../x", "/a//x" or "/a/".
+bool IsNormalizedAbsolutePath(std::string_view path);
+
+// MemoryMax=: a byte size greater than 0, a percentage of at most 100%, or "infinity".
+bool IsValidMemoryMax(std::string_view text);
+
+// CPUQuota=: a percentage greater than 0 (above 100% means more than one CPU).
+bool IsValidCpuQuota(std::string_view text);
+
+// A Unix user name as useradd takes it: [a-z_][a-z0-9_-]*[$]?, at most 32 characters.
+bool IsValidUserName(std::string_view text);
+
+// A handler's name, the stem of handlers.d/NAME.conf: [A-Za-z0-9_-]{1,64}.
+bool IsValidHandlerName(std::string_view text);
+
+// WebhookPath=: starts with '/', printable ASCII without spaces, '?' or '#' (a path,
+// not a query), and not the health path "/-/healthy".
+bool IsValidWebhookPath(std::string_view text);
+
+// AlertmanagerURL=: http:// or https://, a host (no user:password@, which would end up
+// in logs), an optional port 1..65535, an optional path; printable ASCII only.
+bool IsValidHttpUrl(std::string_view text);
+
+}  // namespace selfheal
