@@ -21,6 +21,13 @@ constexpr Subcommand kSubcommands[] = {
     {"check", "validate self-heal.conf and handlers.d, then exit", selfheal::RunCheck},
     {"simulate", "decide a webhook payload (FILE or -) against the config; no side effects",
      selfheal::RunSimulate},
+    {"status", "attempts, breakers, last results and running units (--json)", selfheal::RunStatus},
+    {"reset", "close the breaker of HANDLER INSTANCE (or --all) and clear its budget",
+     selfheal::RunReset},
+    {"pause", "stop launching handlers (--for DURATION, else until resume)", selfheal::RunPause},
+    {"resume", "launch handlers again", selfheal::RunResume},
+    {"record-result", "(internal) record a handler unit's result; run by ExecStopPost=",
+     selfheal::RunRecordResult},
 };
 
 void Usage(FILE* out) {

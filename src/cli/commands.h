@@ -9,5 +9,11 @@ namespace selfheal {
 int RunServe(const Args& args);
 int RunCheck(const Args& args);
 int RunSimulate(const Args& args);
+int RunStatus(const Args& args);
+int RunReset(const Args& args);
+int RunPause(const Args& args);
+int RunResume(const Args& args);
+// Internal: run by each handler unit's ExecStopPost= to record its result.
+int RunRecordResult(const Args& args);
 
 }  // namespace selfheal

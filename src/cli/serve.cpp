@@ -7,15 +7,20 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <climits>
 #include <cstdio>
 #include <ctime>
+#include <mutex>
 
 #include "cli/commands.h"
 #include "config/config_loader.h"
 #include "http/server.h"
 #include "journal/sinks.h"
 #include "serve/webhook_service.h"
-#include "state/memory_store.h"
+#include "launch/systemd_launcher.h"
+#include "serve/aftermath.h"
+#include "state/sqlite_store.h"
 
 namespace selfheal {
 
@@ -54,6 +59,14 @@ Result<int> TakeListenSocket(const Args& args) {
   return fd;
 }
 
+// The absolute path of this binary, for the handler units' ExecStopPost=.
+std::string SelfPath() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "/usr/bin/self-heal";
+  return std::string(buf, static_cast<size_t>(n));
+}
+
 int Fatal(JournalSink& journal, EventType type, const std::string& message) {
   journal.Write(Lifecycle(type, 3, "self-heal serve cannot start: " + message, message));
   sd_notifyf(0, "STATUS=Failed: %s", message.c_str());
@@ -89,6 +102,7 @@ int RunServe(const Args& args) {
     options.auth_secret = std::move(secret.secret);
   }
 
+  bool from_systemd = sd_listen_fds(0) > 0;  // before TakeListenSocket unsets LISTEN_FDS
   Result<int> fd = TakeListenSocket(args);
   if (!fd.ok()) return Fatal(journal, EventType::kServeStopped, fd.error().message);
 
@@ -99,31 +113,69 @@ int RunServe(const Args& args) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  MemoryStore store;
+  // Two connections to the store: one for the request thread, one for this thread's
+  // aftermath work (escalations, metrics), so neither waits on the other's statements.
+  auto request_store = SqliteStore::Open(args.state_dir);
+  auto aftermath_store = request_store.ok() ? SqliteStore::Open(args.state_dir) : std::move(request_store);
+  if (!request_store.ok() || !aftermath_store.ok()) {
+    const Error& error = !request_store.ok() ? request_store.error() : aftermath_store.error();
+    return Fatal(journal, EventType::kStoreError, "cannot open the state store: " + error.message);
+  }
+  Aftermath aftermath(*aftermath_store.value(), config.server, journal);
+  std::mutex escalations_mu;
+  std::vector<EscalationFacts> opened;  // breakers opened on the request thread
+  std::atomic<bool> state_changed{true};
+
   SystemClock clock;
-  WebhookService service(config, store, nullptr, journal, clock);
+  SystemdLauncher launcher;
+  WebhookService service(config, *request_store.value(), &launcher, journal, clock);
+  service.SetResultRecorder({SelfPath(), "record-result", "--config-dir", args.config_dir,
+                             "--state-dir", args.state_dir});
+  service.SetOnBreakerOpened([&](const EscalationFacts& facts) {
+    std::lock_guard lock(escalations_mu);
+    opened.push_back(facts);
+  });
+  service.SetOnStateChanged([&] { state_changed = true; });
   auto server = HttpServer::Start(
       fd.value(), options, [&](const WebhookRequest& r) { return service.Handle(r); }, journal);
   if (!server.ok()) return Fatal(journal, EventType::kServeStopped, server.error().message);
 
   journal.Write(Lifecycle(EventType::kServeStarted, 6,
                           "self-heal serve is answering webhooks on " +
-                              std::string(sd_listen_fds(0) > 0 ? "the socket from systemd" : args.listen) +
+                              std::string(from_systemd ? "the socket from systemd" : args.listen) +
                               " with " + std::to_string(config.handlers.size()) + " handler(s)."));
   sd_notifyf(0, "READY=1\nSTATUS=Answering webhooks, %zu handler(s)", config.handlers.size());
 
   std::string why = "idle for " + FormatTimespan(config.server.idle_timeout);
   const timespec tick{0, 100 * 1000 * 1000};
+  std::optional<TimePoint> next_due;  // an undelivered escalation keeps us up
   for (;;) {
     int sig = sigtimedwait(&stop_signals, nullptr, &tick);
     if (sig > 0) {
       why = std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
-    if (server.value()->IdleFor(config.server.idle_timeout)) break;
+    std::vector<EscalationFacts> to_queue;
+    {
+      std::lock_guard lock(escalations_mu);
+      to_queue.swap(opened);
+    }
+    for (const EscalationFacts& facts : to_queue) (void)aftermath.BreakerOpened(facts);
+    TimePoint now = clock.Now();
+    if (state_changed.exchange(false) || !to_queue.empty() || (next_due && *next_due <= now)) {
+      next_due = aftermath.DeliverAndPublish(now).next_due;
+    }
+    if (!next_due && server.value()->IdleFor(config.server.idle_timeout)) break;
   }
   sd_notifyf(0, "STOPPING=1\nSTATUS=Stopping: %s", why.c_str());
   server.value()->Quiesce(std::chrono::seconds(5));
+  // Requests that finished during the quiesce may have opened breakers or changed
+  // state: queue and publish those before leaving (delivery retries next activation).
+  {
+    std::lock_guard lock(escalations_mu);
+    for (const EscalationFacts& facts : opened) (void)aftermath.BreakerOpened(facts);
+    if (!opened.empty() || state_changed) aftermath.DeliverAndPublish(clock.Now());
+  }
   journal.Write(Lifecycle(EventType::kServeStopped, 6, "self-heal serve stopped: " + why + ".", why));
   return 0;
 }

@@ -44,7 +44,9 @@ struct ServerOptions {
 class HttpServer {
  public:
   // Starts serving on `listen_fd` (a bound, listening TCP socket; ownership passes to
-  // the server). Errc::kInternal when libmicrohttpd refuses the socket.
+  // the server, also on failure: the fd is closed then). Errc::kInvalidInput when
+  // webhook_path does not start with '/' or is /-/healthy, or `handler` is empty;
+  // Errc::kInternal when libmicrohttpd refuses the socket.
   static Result<std::unique_ptr<HttpServer>> Start(int listen_fd,
                                                    const ServerOptions& options,
                                                    WebhookHandler handler,
@@ -55,7 +57,10 @@ class HttpServer {
   virtual bool IdleFor(Duration idle) const = 0;
   // Stops accepting new connections; connections still queued on the listening socket
   // stay there (with socket activation, systemd starts the service again for them).
-  // Waits for requests in progress, at most `grace`.
+  // Waits, at most `grace`, until every open connection has closed (answers given from
+  // now on carry "Connection: close", so a request in progress completes and its
+  // connection ends), then stops and closes what is left. Call it from the thread
+  // that owns the server, never from the handler; a second call does nothing.
   virtual void Quiesce(Duration grace) = 0;
 };
 

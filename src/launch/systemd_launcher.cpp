@@ -85,11 +85,11 @@ int AppendProperties(sd_bus_message* m, const LaunchRequest& req) {
          return q < 0 ? q : sd_bus_message_close_container(x);
        })) < 0) return r;
   if ((r = AppendProperty(m, "ExecStartEx", "a(sasas)",
-                          [&](sd_bus_message* x) { return AppendExec(x, req.argv, {}); })) < 0)
+                          [&](sd_bus_message* x) { return AppendExec(x, req.argv, {"no-env-expand"}); })) < 0)
     return r;
   if (!req.result_argv.empty() &&
       (r = AppendProperty(m, "ExecStopPostEx", "a(sasas)", [&](sd_bus_message* x) {
-         return AppendExec(x, req.result_argv, {"privileged"});
+         return AppendExec(x, req.result_argv, {"privileged", "no-env-expand"});
        })) < 0) return r;
   if (!req.memory_max.empty()) {
     auto limit = ParseMemoryLimit(req.memory_max);

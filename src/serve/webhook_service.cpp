@@ -43,6 +43,34 @@ void WebhookService::SetResultRecorder(std::vector<std::string> argv) {
   result_argv_ = std::move(argv);
 }
 
+void WebhookService::SetOnBreakerOpened(std::function<void(const EscalationFacts&)> callback) {
+  on_breaker_opened_ = std::move(callback);
+}
+
+void WebhookService::SetOnStateChanged(std::function<void()> callback) {
+  on_state_changed_ = std::move(callback);
+}
+
+namespace {
+
+EscalationFacts FactsOf(const Alert& alert, const Decision& d, TimePoint now) {
+  EscalationFacts f;
+  f.alertname = alert.alertname();
+  f.instance = alert.instance();
+  f.fingerprint = alert.fingerprint;
+  f.handler = d.handler->name;
+  f.attempts = d.handler->max_attempts;
+  f.max_attempts = d.handler->max_attempts;
+  f.window = d.handler->window;
+  f.unit = UnitNameFor(d.handler->name, alert.instance());
+  f.opened_at = now;
+  f.labels = alert.labels;
+  f.generator_url = alert.generator_url;
+  return f;
+}
+
+}  // namespace
+
 HttpResponse WebhookService::Handle(const WebhookRequest& request) {
   Result<Webhook> parsed = ParseWebhook(request.body, limits_);
   if (!parsed.ok()) {
@@ -93,9 +121,13 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
       }
     }
     journal_.Write(DecisionEvent(alert, decision, request.remote, unit));
+    if (decision.escalate && decision.handler && on_breaker_opened_) {
+      on_breaker_opened_(FactsOf(alert, decision, now));
+    }
     AppendDecision(decisions, alert, decision);
   }
   decisions += "]";
+  if (on_state_changed_) on_state_changed_();
   return {200, "{\"status\":\"ok\",\"decisions\":" + decisions + "}"};
 }
 

@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
 #include "alert/webhook_parser.h"
+#include "escalate/escalation_payload.h"
 #include "common/time.h"
 #include "config/config.h"
 #include "http/server.h"
@@ -33,6 +36,13 @@ class WebhookService {
   // result; the unit name is appended. Empty (the default): no recorder.
   void SetResultRecorder(std::vector<std::string> argv);
 
+  // Called on the request thread when a decision opens a breaker or is the first skip
+  // of an open one that was not escalated yet (queue the escalation there), and after
+  // every request that changed the state (refresh metrics, deliver escalations: the
+  // caller does that off the request path).
+  void SetOnBreakerOpened(std::function<void(const EscalationFacts&)> callback);
+  void SetOnStateChanged(std::function<void()> callback);
+
  private:
   const Config& config_;
   Store& store_;
@@ -41,6 +51,8 @@ class WebhookService {
   const WallClock& clock_;
   ParseLimits limits_;
   std::vector<std::string> result_argv_;
+  std::function<void(const EscalationFacts&)> on_breaker_opened_;
+  std::function<void()> on_state_changed_;
 };
 
 }  // namespace selfheal

@@ -1,0 +1,657 @@
+// Implementation notes: one pass of RapidJSON's SAX reader straight into the Webhook,
+// with no DOM in between, so each string is copied once, from the reader's buffer into
+// its final std::string. The payload has a fixed shape (top object → alerts array →
+// alert object → label maps), so the handler keeps a context and the field it is
+// reading instead of a stack of its own; values of unknown fields are skipped by
+// counting brackets.
+//
+// Depth: RapidJSON's iterative parser keeps its state on the heap, and the handler
+// refuses the open bracket that would exceed max_depth, so neither the C++ stack nor the
+// heap grows with nesting.
+//
+// Error paths: RapidJSON's own errors (syntax, invalid UTF-8) are reported with the
+// path the handler had reached when the reader stopped, so every message names a field.
+//
+// Two holes in RapidJSON 1.1.0 are closed here: a lone low-surrogate escape ("\udc00")
+// decodes to bytes that are not UTF-8, and a MemoryStream reads a NUL byte as the end
+// of input, so "{...}\0junk" would otherwise be accepted.
+#include "alert/webhook_parser.h"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string>
+
+namespace selfheal {
+namespace {
+
+constexpr unsigned kParseFlags =
+    rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
+constexpr size_t kQuoteBytes = 64;  // of an offending value quoted in a message
+constexpr size_t kMaxFingerprintBytes = 64;
+
+// TimePoint counts nanoseconds in an int64, which spans only 1677-09-21 to 2262-04-11,
+// and ParseRfc3339 overflows (undefined behaviour) outside that span. Years it cannot
+// represent are refused before it sees them, with one exception: Alertmanager's "zero"
+// time (Go's time.Time{}, the endsAt of every firing alert) means "no time" and reads
+// as TimePoint{}, the same as an absent endsAt. A whole-year margin keeps any UTC
+// offset inside the span.
+constexpr std::string_view kZeroTime = "0001-01-01T00:00:00Z";
+constexpr int kMinYear = 1678;
+constexpr int kMaxYear = 2261;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// ---------------------------------------------------------------------------------
+// Quoting outside text into a one-line message.
+
+// Length (1-4) of the well-formed UTF-8 sequence that starts `s`, or 0 if there is
+// none: overlong forms, surrogates and code points above U+10FFFF are not well-formed.
+size_t Utf8SequenceLength(std::string_view s, uint32_t* code_point) {
+  auto b0 = static_cast<unsigned char>(s[0]);
+  size_t length;
+  uint32_t cp, min;
+  if (b0 < 0x80) {
+    *code_point = b0;
+    return 1;
+  } else if ((b0 & 0xE0) == 0xC0) {
+    length = 2, cp = b0 & 0x1F, min = 0x80;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    length = 3, cp = b0 & 0x0F, min = 0x800;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    length = 4, cp = b0 & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (s.size() < length) return 0;
+  for (size_t i = 1; i < length; ++i) {
+    auto b = static_cast<unsigned char>(s[i]);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  *code_point = cp;
+  return length;
+}
+
+// Appends at most kQuoteBytes bytes of `text`, escaped so that the message stays one
+// line of valid UTF-8 whatever `text` holds: control characters (C0, DEL, C1, line and
+// paragraph separators) become \n, \t, \r or \uXXXX, bytes that are not UTF-8 \xNN,
+// and ' and \ get a backslash so the closing quote is unambiguous.
+void AppendEscaped(std::string* out, std::string_view text) {
+  char buf[8];
+  size_t i = 0;
+  while (i < text.size()) {
+    if (i >= kQuoteBytes) {
+      out->append("...");
+      return;
+    }
+    uint32_t cp = 0;
+    size_t n = Utf8SequenceLength(text.substr(i), &cp);
+    if (n == 0) {
+      std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned char>(text[i]));
+      out->append(buf);
+      n = 1;
+    } else if (cp == '\n') {
+      out->append("\\n");
+    } else if (cp == '\t') {
+      out->append("\\t");
+    } else if (cp == '\r') {
+      out->append("\\r");
+    } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 ||
+               cp == 0x2029) {
+      std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(cp));
+      out->append(buf);
+    } else if (cp == '\'' || cp == '\\') {
+      out->push_back('\\');
+      out->push_back(static_cast<char>(cp));
+    } else {
+      out->append(text.substr(i, n));
+    }
+    i += n;
+  }
+}
+
+std::string Quote(std::string_view text) {
+  std::string out = "'";
+  AppendEscaped(&out, text);
+  out += '\'';
+  return out;
+}
+
+// A path segment for a JSON key: ".name" for a plain identifier, "['...']" otherwise.
+void AppendSegment(std::string* path, std::string_view key) {
+  bool plain = !key.empty() && key.size() <= kQuoteBytes && !(key[0] >= '0' && key[0] <= '9');
+  for (char c : key) {
+    plain = plain && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (c >= '0' && c <= '9') || c == '_');
+  }
+  if (plain) {
+    if (!path->empty()) *path += '.';
+    path->append(key);
+  } else {
+    *path += "['";
+    AppendEscaped(path, key);
+    *path += "']";
+  }
+}
+
+// RapidJSON validates raw input bytes, but encodes a "\uDC00".."\uDFFF" escape that
+// follows no high surrogate as ED B0..BF xx, which is not UTF-8.
+bool HasEncodedSurrogate(std::string_view s) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  while ((p = static_cast<const char*>(std::memchr(p, '\xED', end - p))) != nullptr) {
+    if (++p < end && static_cast<unsigned char>(*p) >= 0xA0) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------
+// Fields.
+
+enum Field : uint8_t {
+  kNone,     // between members: the next event is a key
+  kUnknown,  // a member this version does not know: skipped
+  // Top level.
+  kVersion, kStatus, kAlerts, kReceiver, kGroupKey, kGroupLabels, kCommonLabels,
+  kCommonAnnotations, kExternalUrl, kTruncatedAlerts,
+  // In an alert.
+  kAlertStatus, kLabels, kAnnotations, kStartsAt, kEndsAt, kGeneratorUrl, kFingerprint,
+  kFieldCount
+};
+static_assert(kFieldCount <= 32, "seen-field sets are 32-bit masks");
+
+constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
+    "", "", "version", "status", "alerts", "receiver", "groupKey", "groupLabels",
+    "commonLabels", "commonAnnotations", "externalURL", "truncatedAlerts", "status",
+    "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint"};
+
+constexpr Field kTopFields[] = {kVersion,          kStatus,       kAlerts,
+                                kReceiver,         kGroupKey,     kGroupLabels,
+                                kCommonLabels,     kCommonAnnotations, kExternalUrl,
+                                kTruncatedAlerts};
+constexpr Field kRequiredTopFields[] = {kVersion, kStatus, kAlerts, kReceiver, kGroupKey};
+constexpr Field kAlertFields[] = {kAlertStatus, kLabels,       kAnnotations, kStartsAt,
+                                  kEndsAt,      kGeneratorUrl, kFingerprint};
+constexpr Field kRequiredAlertFields[] = {kAlertStatus, kLabels, kStartsAt, kFingerprint};
+
+template <size_t N>
+Field Lookup(const Field (&fields)[N], std::string_view key) {
+  for (Field f : fields) {
+    if (kFieldNames[f] == key) return f;
+  }
+  return kUnknown;
+}
+
+constexpr uint32_t Bit(Field f) { return uint32_t{1} << f; }
+
+// ---------------------------------------------------------------------------------
+// The SAX handler. Each callback returns false to stop the reader, after Fail() has
+// recorded the message.
+
+class WebhookHandler {
+ public:
+  explicit WebhookHandler(const ParseLimits& limits) : limits_(limits) {}
+
+  bool Null() { return Scalar("null"); }
+  bool Bool(bool) { return Scalar("a boolean"); }
+  bool Int(int i) { return Integer(i, true); }
+  bool Uint(unsigned u) { return Integer(u, true); }
+  bool Int64(int64_t i) { return Integer(i, true); }
+  bool Uint64(uint64_t u) {
+    bool fits = u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+    return Integer(fits ? static_cast<int64_t>(u) : 0, fits);
+  }
+  bool Double(double) { return Scalar("a number"); }
+  bool RawNumber(const char*, rapidjson::SizeType, bool) { return Scalar("a number"); }
+
+  bool String(const char* data, rapidjson::SizeType size, bool) {
+    if (skip_depth_ > 0) return true;
+    std::string_view s(data, size);
+    switch (ctx_) {
+      case Ctx::kTop: return TopString(s);
+      case Ctx::kAlert: return AlertString(s);
+      case Ctx::kMap:
+        if (!CheckText(s, limits_.max_value_bytes, "")) return false;
+        label_->second.assign(s);
+        label_pending_ = false;
+        return true;
+      case Ctx::kAlerts:
+        if (OverAlertLimit()) return CountElement();
+        [[fallthrough]];
+      default:
+        return TypeError("a string");
+    }
+  }
+
+  bool Key(const char* data, rapidjson::SizeType size, bool) {
+    if (skip_depth_ > 0) return true;
+    std::string_view s(data, size);
+    switch (ctx_) {
+      case Ctx::kTop: return FieldKey(s, Lookup(kTopFields, s), &seen_top_);
+      case Ctx::kAlert: return FieldKey(s, Lookup(kAlertFields, s), &seen_alert_);
+      case Ctx::kMap: return LabelKey(s);
+      default:
+        assert(false && "the reader sends keys only inside objects");
+        return false;
+    }
+  }
+
+  bool StartObject() {
+    if (!EnterContainer()) return false;
+    if (skip_depth_ > 0) return ++skip_depth_, true;
+    switch (ctx_) {
+      case Ctx::kRoot:
+        ctx_ = Ctx::kTop;
+        return true;
+      case Ctx::kTop:
+        if (field_ == kGroupLabels) return OpenMap(&webhook_.group_labels);
+        if (field_ == kCommonLabels) return OpenMap(&webhook_.common_labels);
+        if (field_ == kCommonAnnotations) return OpenMap(&webhook_.common_annotations);
+        break;
+      case Ctx::kAlerts:
+        if (OverAlertLimit()) return StartSkip();
+        webhook_.alerts.emplace_back();
+        seen_alert_ = 0;
+        field_ = kNone;
+        ctx_ = Ctx::kAlert;
+        return true;
+      case Ctx::kAlert:
+        if (field_ == kLabels) return OpenMap(&webhook_.alerts.back().labels);
+        if (field_ == kAnnotations) return OpenMap(&webhook_.alerts.back().annotations);
+        break;
+      default:
+        break;
+    }
+    if (field_ == kUnknown && (ctx_ == Ctx::kTop || ctx_ == Ctx::kAlert)) return StartSkip();
+    return TypeError("an object");
+  }
+
+  bool EndObject(rapidjson::SizeType) {
+    --depth_;
+    if (skip_depth_ > 0) return EndSkip();
+    switch (ctx_) {
+      case Ctx::kTop: return CloseTop();
+      case Ctx::kAlert: return CloseAlert();
+      case Ctx::kMap: return CloseMap();
+      default:
+        assert(false && "unbalanced EndObject");
+        return false;
+    }
+  }
+
+  bool StartArray() {
+    if (!EnterContainer()) return false;
+    if (skip_depth_ > 0) return ++skip_depth_, true;
+    if (ctx_ == Ctx::kTop && field_ == kAlerts) {
+      ctx_ = Ctx::kAlerts;
+      elements_ = 0;
+      return true;
+    }
+    if (ctx_ == Ctx::kAlerts && OverAlertLimit()) return StartSkip();
+    if (field_ == kUnknown && (ctx_ == Ctx::kTop || ctx_ == Ctx::kAlert)) return StartSkip();
+    return TypeError("an array");
+  }
+
+  bool EndArray(rapidjson::SizeType) {
+    --depth_;
+    if (skip_depth_ > 0) return EndSkip();
+    assert(ctx_ == Ctx::kAlerts);
+    if (elements_ > limits_.max_alerts) {
+      return Fail("alerts: " + std::to_string(elements_) + " alerts, more than the limit of " +
+                  std::to_string(limits_.max_alerts));
+    }
+    ctx_ = Ctx::kTop;
+    field_ = kNone;
+    return true;
+  }
+
+  // Where the reader is: the innermost field entered, "body" outside any field.
+  std::string Path() const {
+    std::string path;
+    switch (ctx_) {
+      case Ctx::kRoot:
+      case Ctx::kDone:
+        return "body";
+      case Ctx::kTop:
+        if (field_ == kNone) return "body";
+        AppendField(&path, field_);
+        return path;
+      case Ctx::kAlerts:
+        return AlertPath();
+      case Ctx::kAlert:
+        path = AlertPath();
+        if (field_ != kNone) AppendField(&path, field_);
+        return path;
+      case Ctx::kMap:
+        path = MapPath();
+        if (label_pending_) AppendSegment(&path, label_->first);
+        return path;
+    }
+    return "body";
+  }
+
+  bool done() const { return ctx_ == Ctx::kDone; }
+  std::string& error() { return error_; }
+  Webhook& webhook() { return webhook_; }
+
+ private:
+  enum class Ctx : uint8_t { kRoot, kTop, kAlerts, kAlert, kMap, kDone };
+
+  bool Fail(std::string message) {
+    error_ = std::move(message);
+    return false;
+  }
+
+  bool TypeError(const char* got) {
+    const char* expected = "a string";
+    if (ctx_ == Ctx::kRoot || ctx_ == Ctx::kAlerts) {
+      expected = "an object";
+    } else if (ctx_ != Ctx::kMap) {
+      switch (field_) {
+        case kAlerts: expected = "an array"; break;
+        case kGroupLabels: case kCommonLabels: case kCommonAnnotations: case kLabels:
+        case kAnnotations: expected = "an object"; break;
+        case kTruncatedAlerts: expected = "a non-negative integer"; break;
+        default: break;
+      }
+    }
+    return Fail(Path() + ": expected " + expected + ", got " + got);
+  }
+
+  // --- scalars ---
+
+  bool Scalar(const char* got) {
+    if (skip_depth_ > 0) return true;
+    if (ctx_ == Ctx::kAlerts && OverAlertLimit()) return CountElement();
+    if (field_ == kUnknown && (ctx_ == Ctx::kTop || ctx_ == Ctx::kAlert)) {
+      field_ = kNone;
+      return true;
+    }
+    return TypeError(got);
+  }
+
+  bool Integer(int64_t value, bool fits) {
+    if (skip_depth_ > 0 || ctx_ != Ctx::kTop || field_ != kTruncatedAlerts) {
+      return Scalar("a number");
+    }
+    if (!fits) return Fail(Path() + ": out of range");
+    if (value < 0) {
+      return Fail(Path() + ": expected a non-negative integer, got " + std::to_string(value));
+    }
+    webhook_.truncated_alerts = value;
+    field_ = kNone;
+    return true;
+  }
+
+  // Checks a string that is kept: its size, and the bytes that cannot go on to an
+  // environment variable or a journal field. `what` prefixes the complaint ("name ").
+  bool CheckText(std::string_view s, size_t max_bytes, const char* what) {
+    if (s.size() > max_bytes) {
+      return Fail(Path() + ": " + what + "longer than " + std::to_string(max_bytes) +
+                  " bytes: " + Quote(s));
+    }
+    if (std::memchr(s.data(), '\0', s.size()) != nullptr) {
+      return Fail(Path() + ": " + what + "contains a NUL character: " + Quote(s));
+    }
+    if (HasEncodedSurrogate(s)) {
+      return Fail(Path() + ": " + what + "is not valid UTF-8 (unpaired surrogate escape): " +
+                  Quote(s));
+    }
+    return true;
+  }
+
+  bool Keep(std::string_view s, std::string* out) {
+    if (!CheckText(s, limits_.max_value_bytes, "")) return false;
+    out->assign(s);
+    return true;
+  }
+
+  bool ReadStatus(std::string_view s, AlertStatus* out) {
+    if (s == "firing") {
+      *out = AlertStatus::kFiring;
+    } else if (s == "resolved") {
+      *out = AlertStatus::kResolved;
+    } else {
+      return Fail(Path() + ": expected 'firing' or 'resolved', got " + Quote(s));
+    }
+    return true;
+  }
+
+  bool ReadTime(std::string_view s, TimePoint* out) {
+    if (s == kZeroTime) {
+      *out = TimePoint{};
+      return true;
+    }
+    if (s.size() >= 4 && std::all_of(s.begin(), s.begin() + 4, IsDigit)) {
+      int year = std::stoi(std::string(s.substr(0, 4)));
+      if (year < kMinYear || year > kMaxYear) {
+        return Fail(Path() + ": not a time between the years " + std::to_string(kMinYear) +
+                    " and " + std::to_string(kMaxYear) + ": " + Quote(s));
+      }
+    }
+    std::optional<TimePoint> t = ParseRfc3339(s);
+    if (!t) return Fail(Path() + ": not an RFC 3339 time: " + Quote(s));
+    *out = *t;
+    return true;
+  }
+
+  bool TopString(std::string_view s) {
+    bool ok = true;
+    switch (field_) {
+      case kUnknown: break;
+      case kVersion:
+        if (s != "4") return Fail(Path() + ": unsupported version " + Quote(s) + ", expected '4'");
+        webhook_.version = "4";
+        break;
+      case kStatus: ok = ReadStatus(s, &webhook_.status); break;
+      case kReceiver: ok = Keep(s, &webhook_.receiver); break;
+      case kGroupKey: ok = Keep(s, &webhook_.group_key); break;
+      case kExternalUrl: ok = Keep(s, &webhook_.external_url); break;
+      default: return TypeError("a string");
+    }
+    field_ = kNone;
+    return ok;
+  }
+
+  bool AlertString(std::string_view s) {
+    Alert& alert = webhook_.alerts.back();
+    bool ok = true;
+    switch (field_) {
+      case kUnknown: break;
+      case kAlertStatus: ok = ReadStatus(s, &alert.status); break;
+      case kStartsAt:
+        ok = ReadTime(s, &alert.starts_at);
+        if (ok) alert.starts_at_text.assign(s);
+        break;
+      case kEndsAt: ok = ReadTime(s, &alert.ends_at); break;
+      case kGeneratorUrl: ok = Keep(s, &alert.generator_url); break;
+      case kFingerprint:
+        if (s.empty()) return Fail(Path() + ": must not be empty");
+        ok = CheckText(s, kMaxFingerprintBytes, "");
+        if (ok) alert.fingerprint.assign(s);
+        break;
+      default: return TypeError("a string");
+    }
+    field_ = kNone;
+    return ok;
+  }
+
+  // --- keys ---
+
+  bool FieldKey(std::string_view key, Field field, uint32_t* seen) {
+    field_ = field;
+    if (field == kUnknown) {
+      // Kept only to name the member in a message; its first bytes are enough.
+      unknown_key_.assign(key.substr(0, kQuoteBytes + 1));
+      return true;
+    }
+    // A second "labels" would silently merge or replace the first; JSON parsers
+    // disagree on which wins, so neither does.
+    if (*seen & Bit(field)) return Fail(Path() + ": duplicate key");
+    *seen |= Bit(field);
+    return true;
+  }
+
+  bool LabelKey(std::string_view name) {
+    if (name.empty()) return Fail(Path() + ": empty name");
+    if (!CheckText(name, limits_.max_name_bytes, "name ")) return false;
+    if (map_->size() >= limits_.max_labels) {
+      bool annotations = field_ == kAnnotations || field_ == kCommonAnnotations;
+      return Fail(Path() + ": more than " + std::to_string(limits_.max_labels) +
+                  (annotations ? " annotations" : " labels"));
+    }
+    auto [it, inserted] = map_->try_emplace(std::string(name));
+    label_ = it;
+    label_pending_ = true;
+    if (!inserted) return Fail(Path() + ": duplicate name");
+    return true;
+  }
+
+  // --- containers ---
+
+  bool EnterContainer() {
+    if (depth_ >= limits_.max_depth) {
+      return Fail(Path() + ": nested deeper than " + std::to_string(limits_.max_depth) +
+                  " levels");
+    }
+    ++depth_;
+    return true;
+  }
+
+  bool StartSkip() {
+    skip_depth_ = 1;
+    return true;
+  }
+
+  bool EndSkip() {
+    if (--skip_depth_ > 0) return true;
+    if (ctx_ == Ctx::kAlerts) return CountElement();
+    field_ = kNone;
+    return true;
+  }
+
+  bool OverAlertLimit() const { return webhook_.alerts.size() >= limits_.max_alerts; }
+
+  // Alerts beyond the limit are skipped but counted, so the message can say how many.
+  bool CountElement() {
+    ++elements_;
+    return true;
+  }
+
+  bool OpenMap(LabelSet* map) {
+    map_ = map;
+    map_parent_ = ctx_;
+    label_pending_ = false;
+    ctx_ = Ctx::kMap;
+    return true;
+  }
+
+  bool CloseMap() {
+    label_pending_ = false;
+    if (map_parent_ == Ctx::kAlert && field_ == kLabels) {
+      auto it = map_->find("alertname");
+      if (it == map_->end()) return Fail(MapPath() + ".alertname: missing required label");
+      if (it->second.empty()) return Fail(MapPath() + ".alertname: must not be empty");
+    }
+    ctx_ = map_parent_;
+    field_ = kNone;
+    return true;
+  }
+
+  bool CloseAlert() {
+    for (Field f : kRequiredAlertFields) {
+      if (!(seen_alert_ & Bit(f))) {
+        field_ = f;
+        return Fail(Path() + ": missing required field");
+      }
+    }
+    ctx_ = Ctx::kAlerts;
+    return CountElement();
+  }
+
+  bool CloseTop() {
+    for (Field f : kRequiredTopFields) {
+      if (!(seen_top_ & Bit(f))) {
+        field_ = f;
+        return Fail(Path() + ": missing required field");
+      }
+    }
+    ctx_ = Ctx::kDone;
+    return true;
+  }
+
+  // --- paths ---
+
+  void AppendField(std::string* path, Field f) const {
+    if (f == kUnknown) {
+      AppendSegment(path, unknown_key_);
+    } else {
+      if (!path->empty()) *path += '.';
+      path->append(kFieldNames[f]);
+    }
+  }
+
+  std::string AlertPath() const { return "alerts[" + std::to_string(elements_) + "]"; }
+
+  std::string MapPath() const {
+    std::string path = map_parent_ == Ctx::kAlert ? AlertPath() : std::string();
+    AppendField(&path, field_);
+    return path;
+  }
+
+  const ParseLimits& limits_;
+  Webhook webhook_;
+  std::string error_;
+
+  Ctx ctx_ = Ctx::kRoot;
+  Field field_ = kNone;        // the member being read in kTop/kAlert, the map's in kMap
+  std::string unknown_key_;    // when field_ == kUnknown
+  uint32_t seen_top_ = 0;      // Bit(field) of members read, to find missing and repeated
+  uint32_t seen_alert_ = 0;
+  size_t elements_ = 0;        // alerts[] elements finished, including skipped ones
+  size_t depth_ = 0;           // open objects and arrays
+  size_t skip_depth_ = 0;      // open objects and arrays inside a skipped value
+
+  LabelSet* map_ = nullptr;    // in kMap: the map being filled
+  Ctx map_parent_ = Ctx::kTop;
+  LabelSet::iterator label_;   // in kMap: the entry whose value comes next
+  bool label_pending_ = false;
+};
+
+}  // namespace
+
+Result<Webhook> ParseWebhook(std::string_view body, const ParseLimits& limits) {
+  WebhookHandler handler(limits);
+  rapidjson::MemoryStream stream(body.data(), body.size());
+  rapidjson::Reader reader;
+  reader.Parse<kParseFlags>(stream, handler);
+  if (reader.HasParseError()) {
+    if (reader.GetParseErrorCode() == rapidjson::kParseErrorTermination) {
+      assert(!handler.error().empty());
+      return Error{Errc::kInvalidInput, std::move(handler.error())};
+    }
+    return Error{Errc::kInvalidInput,
+                 handler.Path() + ": invalid JSON at offset " +
+                     std::to_string(reader.GetErrorOffset()) + ": " +
+                     rapidjson::GetParseError_En(reader.GetParseErrorCode())};
+  }
+  if (stream.Tell() != body.size()) {
+    return Error{Errc::kInvalidInput, "body: invalid JSON at offset " +
+                                          std::to_string(stream.Tell()) +
+                                          ": a NUL byte follows the document."};
+  }
+  assert(handler.done());
+  return std::move(handler.webhook());
+}
+
+}  // namespace selfheal

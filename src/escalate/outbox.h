@@ -1,0 +1,41 @@
+// outbox.h — delivers queued escalations (DESIGN.md "Escalation": retried and logged at
+// err until delivered, never silently dropped). The store's outbox is the truth: an
+// escalation leaves it only by being marked delivered.
+#pragma once
+
+#include <functional>
+#include <optional>
+
+#include "common/result.h"
+#include "common/time.h"
+#include "journal/journal.h"
+#include "state/records.h"
+#include "state/store.h"
+
+namespace selfheal {
+
+// How long to wait after `tries` failed deliveries of one escalation: 5 s after the
+// first, doubling each time, at most 10 min. tries < 1 counts as 1. Pure.
+Duration Backoff(int tries);
+
+struct DeliveryReport {
+  int delivered = 0;
+  int failed = 0;
+  // The earliest next_try of an escalation still undelivered after this round (due
+  // now or later), or nullopt when the outbox is empty: how long the service must
+  // stay up.
+  std::optional<TimePoint> next_due;
+};
+
+// Sends each escalation due at `now` with `send` (in production
+// AlertmanagerClient::Post on its payload), once each, in the order the store lists
+// them. On success marks it delivered and journals kEscalation at crit; on failure
+// marks it for a retry at now + Backoff(tries + 1) and journals kEscalation at err.
+// When the store cannot be read or written it journals kStoreError at err and goes
+// on; an escalation whose delivery could not be marked may be sent again later
+// (Alertmanager merges an identical alert), never lost.
+DeliveryReport DeliverDue(StateStore& store,
+                          const std::function<Status(const Escalation&)>& send,
+                          JournalSink& journal, TimePoint now);
+
+}  // namespace selfheal

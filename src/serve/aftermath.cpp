@@ -1,0 +1,55 @@
+#include "serve/aftermath.h"
+
+#include "common/text.h"
+#include "escalate/alertmanager_client.h"
+#include "metrics/textfile.h"
+
+namespace selfheal {
+
+Status Aftermath::BreakerOpened(const EscalationFacts& facts) {
+  Escalation e;
+  e.handler = facts.handler;
+  e.instance = facts.instance;
+  e.alertname = facts.alertname;
+  e.payload = BuildEscalationPayload(facts);
+  e.next_try = facts.opened_at;
+  Status queued = store_.EnqueueEscalation(e);
+  AuditEvent event{EventType::kEscalation, queued.ok() ? 2 : 3, "", {}};
+  event.fields = {{"ALERTNAME", facts.alertname}, {"INSTANCE", facts.instance},
+                  {"HANDLER", facts.handler},     {"FINGERPRINT", facts.fingerprint},
+                  {"ATTEMPT", std::to_string(facts.attempts)}, {"RESULT", facts.last_result},
+                  {"UNIT", facts.unit}};
+  std::string what = "'" + EscapeForLog(facts.alertname, 80) + "' on '" +
+                     EscapeForLog(facts.instance, 80) + "' with '" + facts.handler + "'";
+  if (queued.ok()) {
+    event.message = "Breaker opened for " + what + " after " + std::to_string(facts.attempts) +
+                    " attempt(s), last result " + (facts.last_result.empty() ? "unknown" : facts.last_result) +
+                    "; escalating to a human.";
+  } else {
+    event.message = "Failed to queue the escalation for " + what + ": " + queued.error().message;
+    event.fields.emplace_back("REASON", queued.error().message);
+  }
+  journal_.Write(event);
+  return queued;
+}
+
+DeliveryReport Aftermath::DeliverAndPublish(TimePoint now) {
+  AlertmanagerClient client(server_.alertmanager_url);
+  DeliveryReport report = DeliverDue(
+      store_, [&](const Escalation& e) { return client.Post(e.payload); }, journal_, now);
+  if (server_.metrics_textfile.empty()) return report;
+  auto totals = store_.ReadTotals();
+  auto status = store_.ListStatus(now);
+  Status written = totals.ok() && status.ok()
+                       ? WriteTextfileAtomically(server_.metrics_textfile,
+                                                 FormatMetrics(totals.value(), status.value()))
+                       : Status(Error{Errc::kUnavailable, "Failed to write metrics to '" + server_.metrics_textfile + "': cannot read the state store"});
+  if (!written.ok()) {
+    journal_.Write(AuditEvent{EventType::kStoreError, 4,
+                              written.error().message + ", skipping.",
+                              {{"REASON", written.error().message}}});
+  }
+  return report;
+}
+
+}  // namespace selfheal

@@ -1,0 +1,71 @@
+// records.h — what the store keeps besides decisions: handler results, the escalation
+// outbox, and the per-key status operators read.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/time.h"
+
+namespace selfheal {
+
+// The handler contract (DESIGN.md): exit 0 healed, 1 failed, 2 gave up, 3 not
+// applicable; a timeout, a signal or any other status counts as failed.
+enum class Outcome { kHealed, kFailed, kGaveUp, kNotApplicable };
+std::string_view OutcomeName(Outcome outcome);  // "healed", "failed", "gave-up", "not-applicable"
+
+// What systemd reported when a handler unit stopped (ExecStopPost= environment).
+struct RunResult {
+  std::string handler;
+  std::string instance;
+  std::string unit;
+  std::string invocation_id;   // $INVOCATION_ID of the handler unit
+  std::string service_result;  // $SERVICE_RESULT: success, exit-code, timeout, signal, …
+  std::string exit_code;       // $EXIT_CODE: exited, killed, dumped
+  std::string exit_status;     // $EXIT_STATUS: "1", or a signal name "TERM"
+  Outcome outcome = Outcome::kFailed;
+  TimePoint finished_at;
+};
+
+// Maps systemd's report to the handler contract.
+Outcome OutcomeOf(const std::string& service_result, const std::string& exit_code,
+                  const std::string& exit_status);
+
+// What recording a result changed.
+struct ResultEffect {
+  bool found_attempt = false;   // a launched, unfinished attempt matched the result
+  Duration duration{};          // finished_at - the attempt's start
+  int attempt = 0;              // which attempt it was
+  int attempts_in_window = 0;   // after this result
+  bool breaker_opened = false;  // this result opened the breaker: escalate once
+};
+
+// One queued SelfHealExhausted escalation.
+struct Escalation {
+  int64_t id = 0;
+  std::string handler;
+  std::string instance;
+  std::string alertname;
+  std::string payload;      // the Alertmanager API v2 body, built when queued
+  int tries = 0;
+  TimePoint next_try;
+  std::string last_error;
+  bool delivered = false;
+};
+
+// The status of one (handler, instance) for `self-heal status`.
+struct KeyStatus {
+  std::string handler;
+  std::string instance;
+  std::string alertname;
+  int attempts_in_window = 0;
+  bool breaker_open = false;
+  std::optional<TimePoint> breaker_opened_at;
+  std::string last_result;             // OutcomeName, "running", "lost" (no result within
+                                       // TimeoutSec + 30 s: counts as failed), or "" if none yet
+  std::optional<TimePoint> last_time;  // when the last attempt started or finished
+  std::string running_unit;            // set while an attempt has no result yet
+};
+
+}  // namespace selfheal

@@ -1,0 +1,178 @@
+// Implementation notes: kMigrations[i] takes the database from version i to i + 1.
+// Append a step to change the schema; never edit a step that has shipped (a host
+// that ran it will not run it again). Times are integer nanoseconds since the Unix
+// epoch (TimePoint's own unit, so what is written reads back equal), durations are
+// nanoseconds too. The tables:
+//
+//   attempts       one row per launch, and per result that matched no launch
+//                  (orphan = 1). counts = 1 while the attempt counts toward the
+//                  budget; a healed result, a not-applicable result or a reset
+//                  clears it, the row stays for history. A row with no finished_at
+//                  is running until started_at + timeout_ns + 30 s, then lost
+//                  (it keeps counting, like a failure).
+//   breakers       one row per (handler, instance) whose breaker opened; open while
+//                  now < opened_at + window. escalated: the escalation for this
+//                  opening was queued.
+//   notifications  the dedup key (fingerprint, startsAt text) → when last seen;
+//                  rows older than a day are dropped on write.
+//   escalations    the outbox: SelfHealExhausted payloads until delivered_at is set;
+//                  breaker_opened_at names the opening it is for (at most one each).
+//   pause          a single row: paused_until, NULL when not paused.
+#include "state/schema.h"
+
+#include <iterator>
+#include <string>
+
+namespace selfheal::sqlite {
+
+namespace {
+
+// "SHEL": tells a self-heal state file from any other SQLite file put in its place.
+constexpr int64_t kApplicationId = 0x5348454C;
+
+constexpr const char* kMigrations[] = {
+    // 0 → 1: the first schema.
+    R"sql(
+CREATE TABLE attempts (
+  id             INTEGER PRIMARY KEY,
+  handler        TEXT NOT NULL,
+  instance       TEXT NOT NULL,
+  alertname      TEXT NOT NULL DEFAULT '',
+  fingerprint    TEXT NOT NULL DEFAULT '',
+  unit           TEXT NOT NULL,
+  attempt        INTEGER NOT NULL DEFAULT 0,
+  started_at     INTEGER NOT NULL,
+  timeout_ns     INTEGER NOT NULL DEFAULT 0,
+  window_ns      INTEGER NOT NULL DEFAULT 0,
+  counts         INTEGER NOT NULL DEFAULT 1,
+  orphan         INTEGER NOT NULL DEFAULT 0,
+  finished_at    INTEGER,
+  outcome        TEXT,
+  service_result TEXT,
+  exit_code      TEXT,
+  exit_status    TEXT,
+  invocation_id  TEXT UNIQUE
+);
+CREATE INDEX attempts_by_key ON attempts (handler, instance, started_at);
+
+CREATE TABLE breakers (
+  handler    TEXT NOT NULL,
+  instance   TEXT NOT NULL,
+  alertname  TEXT NOT NULL DEFAULT '',
+  opened_at  INTEGER NOT NULL,
+  window_ns  INTEGER NOT NULL,
+  escalated  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (handler, instance)
+) WITHOUT ROWID;
+
+CREATE TABLE notifications (
+  fingerprint TEXT NOT NULL,
+  starts_at   TEXT NOT NULL,
+  seen_at     INTEGER NOT NULL,
+  PRIMARY KEY (fingerprint, starts_at)
+) WITHOUT ROWID;
+CREATE INDEX notifications_by_age ON notifications (seen_at);
+
+CREATE TABLE escalations (
+  id                INTEGER PRIMARY KEY,
+  handler           TEXT NOT NULL,
+  instance          TEXT NOT NULL,
+  alertname         TEXT NOT NULL DEFAULT '',
+  breaker_opened_at INTEGER,
+  payload           TEXT NOT NULL,
+  created_at        INTEGER NOT NULL,
+  tries             INTEGER NOT NULL DEFAULT 0,
+  next_try          INTEGER NOT NULL,
+  last_error        TEXT NOT NULL DEFAULT '',
+  delivered_at      INTEGER
+);
+CREATE INDEX escalations_by_key ON escalations (handler, instance);
+CREATE INDEX escalations_pending ON escalations (next_try) WHERE delivered_at IS NULL;
+
+CREATE TABLE pause (
+  id           INTEGER PRIMARY KEY CHECK (id = 1),
+  paused_until INTEGER
+);
+)sql",
+};
+
+constexpr int kVersion = static_cast<int>(std::size(kMigrations));
+
+Result<int64_t> ReadPragma(Connection& c, const char* sql, const std::string& what) {
+  Query q(c, sql, what);
+  if (!q.Next()) {
+    if (!q.status().ok()) return q.status().error();
+    return Error{Errc::kInternal, what + ": " + sql + " returned nothing"};
+  }
+  return q.Int(0);
+}
+
+Error Newer(const Connection& c, int64_t version) {
+  return Error{Errc::kUnavailable,
+               "the state database '" + c.path() + "' has schema version " +
+                   std::to_string(version) + ", newer than this self-heal understands (" +
+                   std::to_string(kVersion) +
+                   "); refusing to downgrade it: run the newer self-heal, or move the file aside"};
+}
+
+// Ok, or the error to return, given the version and application id found.
+Status Judge(const Connection& c, int64_t version, int64_t application_id) {
+  if (application_id != 0 && application_id != kApplicationId) {
+    return Error{Errc::kUnavailable, "'" + c.path() + "' is an SQLite database of another "
+                                     "application (application_id " +
+                                         std::to_string(application_id) + "), not self-heal state"};
+  }
+  if (version > kVersion) return Newer(c, version);
+  return Ok();
+}
+
+}  // namespace
+
+int SchemaVersion() { return kVersion; }
+
+Status Migrate(Connection& c) {
+  const std::string what = "open '" + c.path() + "'";
+  for (;;) {
+    // Peek without the write lock first: almost every open finds the schema current.
+    Result<int64_t> version = ReadPragma(c, "PRAGMA user_version", what);
+    if (!version.ok()) return version.error();
+    Result<int64_t> app = ReadPragma(c, "PRAGMA application_id", what);
+    if (!app.ok()) return app.error();
+    if (Status s = Judge(c, version.value(), app.value()); !s.ok()) return s;
+    if (version.value() == kVersion) return Ok();
+
+    int64_t from = version.value();
+    Transaction tx(c, what + ": migrate the schema from version " + std::to_string(from));
+    if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
+    version = ReadPragma(c, "PRAGMA user_version", tx.what());
+    if (!version.ok()) return version.error();
+    if (version.value() != from) continue;  // another process migrated meanwhile
+    if (Status s = c.Exec(kMigrations[from], tx.what()); !s.ok()) return s;
+    std::string stamp = "PRAGMA user_version = " + std::to_string(from + 1) +
+                        "; PRAGMA application_id = " + std::to_string(kApplicationId) + ";";
+    if (Status s = c.Exec(stamp.c_str(), tx.what()); !s.ok()) return s;
+    if (Status s = tx.Commit(); !s.ok()) return s;
+  }
+}
+
+Status CheckVersion(Connection& c) {
+  const std::string what = "open '" + c.path() + "' read-only";
+  Result<int64_t> version = ReadPragma(c, "PRAGMA user_version", what);
+  if (!version.ok()) return version.error();
+  Result<int64_t> app = ReadPragma(c, "PRAGMA application_id", what);
+  if (!app.ok()) return app.error();
+  if (Status s = Judge(c, version.value(), app.value()); !s.ok()) return s;
+  if (version.value() == 0) {
+    return Error{Errc::kNotFound, "the state database '" + c.path() +
+                                      "' holds no self-heal state yet (never opened read-write)"};
+  }
+  if (version.value() < kVersion) {
+    return Error{Errc::kUnavailable,
+                 "the state database '" + c.path() + "' has schema version " +
+                     std::to_string(version.value()) + ", older than this self-heal's " +
+                     std::to_string(kVersion) + "; `self-heal serve` migrates it when it next runs"};
+  }
+  return Ok();
+}
+
+}  // namespace selfheal::sqlite

@@ -1,0 +1,274 @@
+// Implementation notes: the tables and their meaning are described atop schema.cpp;
+// this file opens the database and implements the request path (LoadHistory, Record,
+// CancelLaunch) and RecordResult; sqlite_store_admin.cpp has the outbox and the
+// operator commands.
+//
+// - One public method, one transaction. Writers BEGIN IMMEDIATE: the service and a
+//   `record-result` process started by ExecStopPost= may write at the same moment,
+//   and taking the write lock first makes the later one wait (busy timeout) rather
+//   than fail on a snapshot that went stale under it.
+// - Nothing is deleted to forget an attempt: a reset, a healed result or a closed
+//   breaker clears `counts`, so `status` and the totals still see the history. Only
+//   CancelLaunch deletes, because that attempt never ran.
+// - A breaker whose window has passed is closed. Readers just ignore it; the next
+//   write for that key deletes the row and stops counting the attempts before it, so
+//   the window restarts from nothing.
+// - The SQLite codes become Errc in one place, sqlite::ErrorOf; each transaction
+//   carries the sentence ("record attempt for 'disk' on 'web-1:9100'") that
+//   prefixes any error it returns.
+#include "state/sqlite_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "common/text.h"
+#include "launch/launch_request.h"
+#include "state/schema.h"
+#include "state/sqlite_db.h"
+#include "state/sqlite_store_internal.h"
+
+namespace selfheal {
+
+using sqlite::Query;
+using sqlite::Transaction;
+
+namespace {
+
+// Dedup keys matter for seconds (DedupWindowSec=, default 60 s); a day is plenty.
+constexpr Duration kNotificationExpiry = std::chrono::hours(24);
+
+std::string ErrnoText(int err) { return std::generic_category().message(err); }
+
+// Creates the file with mode 0600 before SQLite opens it (SQLite would use 0644
+// less umask); the -wal and -shm files SQLite creates later copy the file's mode.
+Status CreateFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+  if (fd < 0) {
+    return Error{Errc::kUnavailable, "create '" + path + "': " + ErrnoText(errno)};
+  }
+  ::close(fd);
+  return Ok();
+}
+
+bool ReachedDedup(const Alert& alert, const Decision& d) {
+  // As MemoryStore: the notification counts as seen once a decision got past the
+  // rules that look at the alert alone and at a run in progress.
+  return d.handler && alert.status == AlertStatus::kFiring &&
+         d.verdict != Verdict::kInstanceNotAllowed && d.verdict != Verdict::kLabelsMismatch &&
+         d.verdict != Verdict::kDuplicateRun && d.verdict != Verdict::kDuplicateNotification;
+}
+
+}  // namespace
+
+namespace state_internal {
+
+std::string KeyText(const std::string& handler, const std::string& instance) {
+  return "'" + handler + "' on '" + EscapeForLog(instance, 200) + "'";
+}
+
+Status CloseExpiredBreaker(Transaction& tx, const std::string& handler,
+                           const std::string& instance, TimePoint now, Duration window) {
+  TimePoint opened_at;
+  {
+    Query q = tx.Sql("SELECT opened_at FROM breakers WHERE handler = ?1 AND instance = ?2");
+    if (!q.Bind(handler, instance).Next()) return q.status();
+    opened_at = q.Time(0);
+  }
+  if (now - opened_at < window) return Ok();
+  Query drop = tx.Sql("DELETE FROM breakers WHERE handler = ?1 AND instance = ?2");
+  if (Status s = drop.Bind(handler, instance).Run(); !s.ok()) return s;
+  Query forget = tx.Sql(
+      "UPDATE attempts SET counts = 0 "
+      "WHERE handler = ?1 AND instance = ?2 AND counts = 1 AND started_at <= ?3");
+  return forget.Bind(handler, instance, opened_at).Run();
+}
+
+Result<int> CountInWindow(Transaction& tx, const std::string& handler,
+                          const std::string& instance, TimePoint at, Duration window) {
+  Query q = tx.Sql(
+      "SELECT COUNT(*) FROM attempts WHERE handler = ?1 AND instance = ?2 AND counts = 1 "
+      "AND orphan = 0 AND started_at > ?3 AND started_at <= ?4");
+  q.Bind(handler, instance, at - window, at);
+  if (!q.Next()) return q.status().ok() ? Error{Errc::kInternal, tx.what() + ": no count"}
+                                        : q.status().error();
+  return static_cast<int>(q.Int(0));
+}
+
+}  // namespace state_internal
+
+using state_internal::CloseExpiredBreaker;
+using state_internal::CountInWindow;
+using state_internal::KeyText;
+using state_internal::kResultGrace;
+
+SqliteStore::SqliteStore(std::unique_ptr<sqlite::Connection> connection, std::string path)
+    : db_(std::move(connection)), path_(std::move(path)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& state_dir,
+                                                       bool read_only) {
+  std::string dir = state_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  std::string path = dir + "/state.db";
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    int err = errno;
+    std::string why = ::stat(dir.c_str(), &st) == 0 ? "is not a directory"
+                      : err == ENOENT              ? "does not exist"
+                                                   : "cannot be used: " + ErrnoText(err);
+    return Error{read_only && err == ENOENT ? Errc::kNotFound : Errc::kUnavailable,
+                 "open '" + path + "': the state directory '" + dir + "' " + why};
+  }
+  if (read_only) {
+    if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+      return Error{Errc::kNotFound,
+                   "the state database '" + path + "' does not exist yet (self-heal has not run)"};
+    }
+  } else if (Status s = CreateFile(path); !s.ok()) {
+    return s.error();
+  }
+  Result<std::unique_ptr<sqlite::Connection>> c = sqlite::Connection::Open(path, read_only);
+  if (!c.ok()) return c.error();
+  Status schema = read_only ? sqlite::CheckVersion(*c.value()) : sqlite::Migrate(*c.value());
+  if (!schema.ok()) return schema.error();
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(c).value(), path));
+}
+
+Result<History> SqliteStore::LoadHistory(const Alert& alert,
+                                         const std::vector<const HandlerConfig*>& handlers,
+                                         TimePoint now) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_, "load history of '" + EscapeForLog(alert.alertname(), 200) + "' on '" +
+                           EscapeForLog(alert.instance(), 200) + "'");
+  if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
+  History h;
+  {
+    Query q = tx.Sql("SELECT paused_until FROM pause WHERE id = 1");
+    if (q.Next()) h.paused_until = q.OptTime(0);
+    if (!q.status().ok()) return q.status().error();
+  }
+  {
+    Query q = tx.Sql("SELECT seen_at FROM notifications WHERE fingerprint = ?1 AND starts_at = ?2");
+    if (q.Bind(alert.fingerprint, alert.starts_at_text).Next()) h.notification_seen_at = q.Time(0);
+    if (!q.status().ok()) return q.status().error();
+  }
+  for (const HandlerConfig* handler : handlers) {
+    const std::string& instance = alert.instance();
+    KeyState key;
+    TimePoint counted_after = now - handler->window;
+    {
+      Query q = tx.Sql("SELECT opened_at, escalated FROM breakers WHERE handler = ?1 AND instance = ?2");
+      if (q.Bind(handler->name, instance).Next()) {
+        TimePoint opened_at = q.Time(0);
+        if (now - opened_at < handler->window) {
+          key.breaker_opened_at = opened_at;
+          key.escalated = q.Int(1) != 0;
+        } else {
+          counted_after = std::max(counted_after, opened_at);  // the window restarted
+        }
+      }
+      if (!q.status().ok()) return q.status().error();
+    }
+    {
+      Query q = tx.Sql(
+          "SELECT started_at FROM attempts WHERE handler = ?1 AND instance = ?2 AND counts = 1 "
+          "AND orphan = 0 AND started_at > ?3 AND started_at <= ?4 ORDER BY started_at, id");
+      q.Bind(handler->name, instance, counted_after, now);
+      while (q.Next()) key.attempts.push_back(q.Time(0));
+      if (!q.status().ok()) return q.status().error();
+    }
+    {
+      Query q = tx.Sql(
+          "SELECT started_at, finished_at IS NULL FROM attempts "
+          "WHERE handler = ?1 AND instance = ?2 AND orphan = 0 "
+          "ORDER BY started_at DESC, id DESC LIMIT 1");
+      if (q.Bind(handler->name, instance).Next()) {
+        key.run_active = q.Int(1) != 0 && now - q.Time(0) < handler->timeout + kResultGrace;
+      }
+      if (!q.status().ok()) return q.status().error();
+    }
+    if (!key.attempts.empty() || key.run_active || key.breaker_opened_at) {
+      h.keys[handler->name] = std::move(key);
+    }
+  }
+  if (Status s = tx.Commit(); !s.ok()) return s.error();
+  return h;
+}
+
+Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now) {
+  bool dedup = ReachedDedup(alert, d);
+  bool launch = d.handler && d.verdict == Verdict::kLaunch;
+  bool breaker = d.handler && (d.opens_breaker || d.escalate);
+  if (!dedup && !launch && !breaker) return Ok();  // kResolved and plain skips keep nothing
+
+  // Every write below concerns d.handler: ReachedDedup requires one too.
+  std::lock_guard lock(mu_);
+  const HandlerConfig& h = *d.handler;
+  const std::string& instance = alert.instance();
+  std::string what = launch ? "record attempt for " + KeyText(h.name, instance)
+                            : "record decision '" + std::string(VerdictName(d.verdict)) +
+                                  "' for " + KeyText(h.name, instance);
+  Transaction tx(*db_, std::move(what));
+  if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
+  if (dedup) {
+    Query seen = tx.Sql(
+        "INSERT INTO notifications (fingerprint, starts_at, seen_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (fingerprint, starts_at) DO UPDATE SET seen_at = excluded.seen_at");
+    if (Status s = seen.Bind(alert.fingerprint, alert.starts_at_text, now).Run(); !s.ok()) return s;
+    Query expire = tx.Sql("DELETE FROM notifications WHERE seen_at < ?1");
+    if (Status s = expire.Bind(now - kNotificationExpiry).Run(); !s.ok()) return s;
+  }
+  if (launch || breaker) {
+    if (Status s = CloseExpiredBreaker(tx, h.name, instance, now, h.window); !s.ok()) return s;
+    if (launch) {
+      Query q = tx.Sql(
+          "INSERT INTO attempts (handler, instance, alertname, fingerprint, unit, attempt, "
+          "started_at, timeout_ns, window_ns, counts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)");
+      q.Bind(h.name, instance, alert.alertname(), alert.fingerprint, UnitNameFor(h.name, instance),
+             d.attempt, now, h.timeout, h.window);
+      if (Status s = q.Run(); !s.ok()) return s;
+    }
+    if (d.opens_breaker) {
+      // A breaker still open here was opened by a result meanwhile: keep that opening,
+      // so its one escalation stays the only one.
+      Query q = tx.Sql(
+          "INSERT INTO breakers (handler, instance, alertname, opened_at, window_ns, escalated) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT (handler, instance) DO NOTHING");
+      if (Status s = q.Bind(h.name, instance, alert.alertname(), now, h.window).Run(); !s.ok()) {
+        return s;
+      }
+    }
+    if (d.escalate) {
+      Query q = tx.Sql("UPDATE breakers SET escalated = 1 WHERE handler = ?1 AND instance = ?2");
+      if (Status s = q.Bind(h.name, instance).Run(); !s.ok()) return s;
+    }
+  }
+  return tx.Commit();
+}
+
+Status SqliteStore::CancelLaunch(const Alert& alert, const Decision& d, TimePoint recorded_at) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_, "take back the attempt for " +
+                           (d.handler ? KeyText(d.handler->name, alert.instance())
+                                      : "'" + EscapeForLog(alert.alertname(), 200) + "'"));
+  if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
+  Query seen = tx.Sql(
+      "DELETE FROM notifications WHERE fingerprint = ?1 AND starts_at = ?2 AND seen_at = ?3");
+  if (Status s = seen.Bind(alert.fingerprint, alert.starts_at_text, recorded_at).Run(); !s.ok()) {
+    return s;
+  }
+  if (d.handler) {
+    Query q = tx.Sql(
+        "DELETE FROM attempts WHERE handler = ?1 AND instance = ?2 AND started_at = ?3 "
+        "AND orphan = 0 AND finished_at IS NULL");
+    if (Status s = q.Bind(d.handler->name, alert.instance(), recorded_at).Run(); !s.ok()) return s;
+  }
+  return tx.Commit();
+}
+
+}  // namespace selfheal

@@ -1,0 +1,87 @@
+// sqlite_store.h — the durable StateStore: one SQLite database, DIR/state.db, in WAL
+// mode with synchronous=FULL, shared by the service and the short-lived processes
+// that record results (`self-heal record-result` from ExecStopPost=) or serve
+// operators (`status`, `reset`, `pause`). Every method is one transaction; writers
+// take the write lock up front and wait for each other up to a busy timeout (2 s).
+//
+// Errors: Errc::kUnavailable whenever the database cannot be read or written now
+// (locked past the timeout, I/O error, disk full, read-only, corrupt: the message then
+// says the file is corrupt and names it). Nothing here throws; a corrupt file yields
+// errors, never a crash. Thread-safe: calls on one SqliteStore are serialized.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "state/store.h"
+
+namespace selfheal {
+
+namespace sqlite {
+class Connection;
+}
+
+class SqliteStore final : public StateStore {
+ public:
+  // Opens (creating it with mode 0600 and migrating its schema) DIR/state.db.
+  // read_only opens the file as it is, for `status` and `simulate`: it creates nothing,
+  // migrates nothing, and every write returns kUnavailable.
+  // Errors: kUnavailable when the directory is missing, the file cannot be opened, is
+  // corrupt, belongs to another application or has a newer schema version than this
+  // build (never downgraded); read_only also kNotFound when there is no database yet
+  // and kUnavailable when its schema is older (the next read-write open migrates it).
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& state_dir,
+                                                   bool read_only = false);
+  ~SqliteStore() override;
+
+  const std::string& path() const { return path_; }
+
+  // Store. LoadHistory and Record agree with MemoryStore; in addition LoadHistory sets
+  // run_active while the key's newest attempt has no result and started less than
+  // the handler's TimeoutSec + 30 s ago (later its result is taken as lost: it counts
+  // like a failure), returns only the attempts within the handler's window, and
+  // treats a breaker whose window has passed as closed (its attempts no longer count).
+  Result<History> LoadHistory(const Alert& alert,
+                              const std::vector<const HandlerConfig*>& handlers,
+                              TimePoint now) override;
+  Status Record(const Alert& alert, const Decision& decision, TimePoint now) override;
+  Status CancelLaunch(const Alert& alert, const Decision& decision,
+                      TimePoint recorded_at) override;
+
+  // StateStore. RecordResult takes result.outcome as given (see OutcomeOf). A result
+  // whose attempt was reset meanwhile is recorded on it but does not count; a result
+  // that matches no unfinished attempt at all is kept as an orphan row with no effect
+  // on budget or breaker (found_attempt = false).
+  Result<ResultEffect> RecordResult(const RunResult& result, int max_attempts,
+                                    Duration window) override;
+  // Idempotent per breaker opening: an escalation for a key whose current opening
+  // already has one (delivered or not) is not queued again; with no breaker row, at
+  // most one undelivered escalation per key. Marks the breaker escalated. A fresh
+  // escalation's next_try is also its creation time.
+  Status EnqueueEscalation(const Escalation& escalation) override;
+  Result<std::vector<Escalation>> DueEscalations(TimePoint now) override;  // oldest first
+  // delivered: next_try is taken as the delivery time. kNotFound for an unknown id.
+  Status MarkEscalation(int64_t id, bool delivered, TimePoint next_try,
+                        const std::string& error) override;
+  Result<std::vector<Escalation>> PendingEscalations() override;  // by next_try
+  // Sorted by handler, then instance. last_result is "lost" for an attempt that got no
+  // result within its TimeoutSec + 30 s.
+  Result<std::vector<KeyStatus>> ListStatus(TimePoint now) override;
+  // Keeps the attempts as history but stops counting them, and closes the breaker;
+  // queued escalations stay (they are for a human). kNotFound when nothing is recorded
+  // for that key.
+  Status Reset(const std::string& handler, const std::string& instance) override;
+  Status ResetAll() override;
+  Status SetPausedUntil(std::optional<TimePoint> until) override;
+  Result<Totals> ReadTotals() override;
+
+ private:
+  SqliteStore(std::unique_ptr<sqlite::Connection> connection, std::string path);
+
+  std::mutex mu_;
+  std::unique_ptr<sqlite::Connection> db_;
+  std::string path_;
+};
+
+}  // namespace selfheal

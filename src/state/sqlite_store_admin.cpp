@@ -1,0 +1,261 @@
+// Implementation notes: the escalation outbox and the operator commands of
+// SqliteStore. An escalation belongs to one breaker opening (breaker_opened_at), which
+// is what makes queuing it idempotent: the service that decided breaker-open and the
+// record-result process that opened the breaker may both try to queue it. Status and
+// totals are computed from the rows, so they survive restarts and agree with what the
+// request path sees.
+#include <string>
+
+#include "state/sqlite_db.h"
+#include "state/sqlite_store.h"
+#include "state/sqlite_store_internal.h"
+
+namespace selfheal {
+
+using sqlite::Query;
+using sqlite::Transaction;
+using state_internal::KeyText;
+using state_internal::kResultGrace;
+
+namespace {
+
+constexpr const char* kEscalationColumns =
+    "id, handler, instance, alertname, payload, tries, next_try, last_error, "
+    "delivered_at IS NOT NULL";
+
+Escalation EscalationOf(const Query& q) {
+  Escalation e;
+  e.id = q.Int(0);
+  e.handler = q.Text(1);
+  e.instance = q.Text(2);
+  e.alertname = q.Text(3);
+  e.payload = q.Text(4);
+  e.tries = static_cast<int>(q.Int(5));
+  e.next_try = q.Time(6);
+  e.last_error = q.Text(7);
+  e.delivered = q.Int(8) != 0;
+  return e;
+}
+
+Result<std::vector<Escalation>> ReadEscalations(sqlite::Connection& db, const char* sql,
+                                                std::string what,
+                                                std::optional<TimePoint> now) {
+  Transaction tx(db, std::move(what));
+  if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
+  std::vector<Escalation> out;
+  {
+    Query q = tx.Sql(sql);
+    if (now) q.Bind(*now);
+    while (q.Next()) out.push_back(EscalationOf(q));
+    if (!q.status().ok()) return q.status().error();
+  }
+  if (Status s = tx.Commit(); !s.ok()) return s.error();
+  return out;
+}
+
+}  // namespace
+
+Status SqliteStore::EnqueueEscalation(const Escalation& e) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_, "queue the escalation for " + KeyText(e.handler, e.instance));
+  if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
+  std::optional<TimePoint> opening;
+  {
+    Query q = tx.Sql("SELECT opened_at FROM breakers WHERE handler = ?1 AND instance = ?2");
+    if (q.Bind(e.handler, e.instance).Next()) opening = q.Time(0);
+    if (!q.status().ok()) return q.status();
+  }
+  bool queued = false;
+  {
+    // With an opening, one escalation for it ever; without, one undelivered at a time.
+    Query q = tx.Sql(
+        "SELECT 1 FROM escalations WHERE handler = ?1 AND instance = ?2 AND "
+        "(breaker_opened_at = ?3 OR (?3 IS NULL AND breaker_opened_at IS NULL "
+        "AND delivered_at IS NULL)) LIMIT 1");
+    queued = q.Bind(e.handler, e.instance, opening).Next();
+    if (!q.status().ok()) return q.status();
+  }
+  if (!queued) {
+    Query q = tx.Sql(
+        "INSERT INTO escalations (handler, instance, alertname, breaker_opened_at, payload, "
+        "created_at, tries, next_try, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?8)");
+    q.Bind(e.handler, e.instance, e.alertname, opening, e.payload, e.next_try, e.tries,
+           e.last_error);
+    if (Status s = q.Run(); !s.ok()) return s;
+  }
+  Query mark = tx.Sql("UPDATE breakers SET escalated = 1 WHERE handler = ?1 AND instance = ?2");
+  if (Status s = mark.Bind(e.handler, e.instance).Run(); !s.ok()) return s;
+  return tx.Commit();
+}
+
+Result<std::vector<Escalation>> SqliteStore::DueEscalations(TimePoint now) {
+  static const std::string kSql = std::string("SELECT ") + kEscalationColumns +
+                                  " FROM escalations WHERE delivered_at IS NULL AND next_try <= ?1"
+                                  " ORDER BY created_at, id";
+  std::lock_guard lock(mu_);
+  return ReadEscalations(*db_, kSql.c_str(), "list the escalations due", now);
+}
+
+Result<std::vector<Escalation>> SqliteStore::PendingEscalations() {
+  static const std::string kSql = std::string("SELECT ") + kEscalationColumns +
+                                  " FROM escalations WHERE delivered_at IS NULL"
+                                  " ORDER BY next_try, id";
+  std::lock_guard lock(mu_);
+  return ReadEscalations(*db_, kSql.c_str(), "list the pending escalations", std::nullopt);
+}
+
+Status SqliteStore::MarkEscalation(int64_t id, bool delivered, TimePoint next_try,
+                                   const std::string& error) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_, "mark escalation " + std::to_string(id) +
+                           (delivered ? " delivered" : " for another try"));
+  if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
+  Query q = tx.Sql(
+      "UPDATE escalations SET tries = tries + 1, next_try = ?2, last_error = ?3, "
+      "delivered_at = COALESCE(delivered_at, CASE WHEN ?4 THEN ?2 END) WHERE id = ?1");
+  if (Status s = q.Bind(id, next_try, error, delivered).Run(); !s.ok()) return s;
+  if (q.changes() == 0) {
+    return Error{Errc::kNotFound, tx.what() + ": no escalation has that id"};
+  }
+  return tx.Commit();
+}
+
+Result<std::vector<KeyStatus>> SqliteStore::ListStatus(TimePoint now) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_, "read the status of every handler and instance");
+  if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
+  std::vector<KeyStatus> out;
+  {
+    Query keys = tx.Sql(
+        "SELECT handler, instance FROM attempts WHERE orphan = 0 "
+        "UNION SELECT handler, instance FROM breakers ORDER BY 1, 2");
+    while (keys.Next()) {
+      KeyStatus k;
+      k.handler = keys.Text(0);
+      k.instance = keys.Text(1);
+      out.push_back(std::move(k));
+    }
+    if (!keys.status().ok()) return keys.status().error();
+  }
+  for (KeyStatus& k : out) {
+    TimePoint counted_after = TimePoint::min();
+    {
+      Query q = tx.Sql(
+          "SELECT opened_at, window_ns, alertname FROM breakers WHERE handler = ?1 AND instance = ?2");
+      if (q.Bind(k.handler, k.instance).Next()) {
+        TimePoint opened_at = q.Time(0);
+        k.alertname = q.Text(2);
+        if (now - opened_at < Duration(q.Int(1))) {
+          k.breaker_open = true;
+          k.breaker_opened_at = opened_at;
+        } else {
+          counted_after = opened_at;
+        }
+      }
+      if (!q.status().ok()) return q.status().error();
+    }
+    {
+      // Each attempt counts within the window its handler had when it was launched.
+      Query q = tx.Sql(
+          "SELECT COUNT(*) FROM attempts WHERE handler = ?1 AND instance = ?2 AND counts = 1 "
+          "AND orphan = 0 AND started_at > ?3 AND started_at <= ?4 AND ?4 - started_at < window_ns");
+      if (q.Bind(k.handler, k.instance, counted_after, now).Next()) {
+        k.attempts_in_window = static_cast<int>(q.Int(0));
+      }
+      if (!q.status().ok()) return q.status().error();
+    }
+    {
+      Query q = tx.Sql(
+          "SELECT alertname, unit, started_at, finished_at, outcome, timeout_ns FROM attempts "
+          "WHERE handler = ?1 AND instance = ?2 AND orphan = 0 "
+          "ORDER BY started_at DESC, id DESC LIMIT 1");
+      if (q.Bind(k.handler, k.instance).Next()) {
+        k.alertname = q.Text(0);
+        if (std::optional<TimePoint> finished = q.OptTime(3)) {
+          k.last_result = q.Text(4);
+          k.last_time = finished;
+        } else if (now - q.Time(2) < Duration(q.Int(5)) + kResultGrace) {
+          k.last_result = "running";
+          k.running_unit = q.Text(1);
+          k.last_time = q.Time(2);
+        } else {
+          k.last_result = "lost";
+          k.last_time = q.Time(2);
+        }
+      }
+      if (!q.status().ok()) return q.status().error();
+    }
+  }
+  if (Status s = tx.Commit(); !s.ok()) return s.error();
+  return out;
+}
+
+Status SqliteStore::Reset(const std::string& handler, const std::string& instance) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_, "reset " + KeyText(handler, instance));
+  if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
+  {
+    Query q = tx.Sql(
+        "SELECT 1 FROM attempts WHERE handler = ?1 AND instance = ?2 AND orphan = 0 "
+        "UNION ALL SELECT 1 FROM breakers WHERE handler = ?1 AND instance = ?2 LIMIT 1");
+    bool known = q.Bind(handler, instance).Next();
+    if (!q.status().ok()) return q.status();
+    if (!known) return Error{Errc::kNotFound, tx.what() + ": nothing is recorded for it"};
+  }
+  Query close = tx.Sql("DELETE FROM breakers WHERE handler = ?1 AND instance = ?2");
+  if (Status s = close.Bind(handler, instance).Run(); !s.ok()) return s;
+  Query forget = tx.Sql(
+      "UPDATE attempts SET counts = 0 WHERE handler = ?1 AND instance = ?2 AND counts = 1");
+  if (Status s = forget.Bind(handler, instance).Run(); !s.ok()) return s;
+  return tx.Commit();
+}
+
+Status SqliteStore::ResetAll() {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_, "reset every handler and instance");
+  if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
+  Query close = tx.Sql("DELETE FROM breakers");
+  if (Status s = close.Run(); !s.ok()) return s;
+  Query forget = tx.Sql("UPDATE attempts SET counts = 0 WHERE counts = 1");
+  if (Status s = forget.Run(); !s.ok()) return s;
+  return tx.Commit();
+}
+
+Status SqliteStore::SetPausedUntil(std::optional<TimePoint> until) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_, until ? "pause until " + FormatRfc3339(*until) : std::string("resume"));
+  if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
+  Query q = tx.Sql(
+      "INSERT INTO pause (id, paused_until) VALUES (1, ?1) "
+      "ON CONFLICT (id) DO UPDATE SET paused_until = excluded.paused_until");
+  if (Status s = q.Bind(until).Run(); !s.ok()) return s;
+  return tx.Commit();
+}
+
+Result<StateStore::Totals> SqliteStore::ReadTotals() {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_, "read the totals");
+  if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
+  Totals totals;
+  {
+    Query q = tx.Sql(
+        "SELECT handler, outcome, COUNT(*) FROM attempts WHERE finished_at IS NOT NULL "
+        "GROUP BY handler, outcome ORDER BY handler, outcome");
+    while (q.Next()) totals.results.push_back({{q.Text(0), q.Text(1)}, q.Int(2)});
+    if (!q.status().ok()) return q.status().error();
+  }
+  {
+    Query q = tx.Sql("SELECT COUNT(*) FROM escalations");
+    if (q.Next()) totals.escalations = q.Int(0);
+    if (!q.status().ok()) return q.status().error();
+  }
+  {
+    Query q = tx.Sql("SELECT MAX(started_at) FROM attempts WHERE orphan = 0");
+    if (q.Next()) totals.last_run = q.OptTime(0);
+    if (!q.status().ok()) return q.status().error();
+  }
+  if (Status s = tx.Commit(); !s.ok()) return s.error();
+  return totals;
+}
+
+}  // namespace selfheal

@@ -1,0 +1,141 @@
+// Implementation notes: a result arrives from a separate, short-lived process
+// (ExecStopPost= of the handler unit) and may arrive twice (a retried
+// `record-result`) or late (after a reset, after the service restarted). So:
+// - the invocation id makes it idempotent: a second delivery finds its row and
+//   reports the same attempt with breaker_opened = false, so there is exactly one
+//   escalation per opening;
+// - the attempt is the newest unfinished one of the key with that unit name, even if
+//   a reset stopped it counting meanwhile (its row must still be finished, or the key
+//   would look busy until TimeoutSec + 30 s);
+// - a result with no attempt to match is kept as an orphan row for the record and
+//   changes nothing else.
+#include <string>
+
+#include "state/records.h"
+#include "state/sqlite_db.h"
+#include "state/sqlite_store.h"
+#include "state/sqlite_store_internal.h"
+
+namespace selfheal {
+
+using sqlite::Query;
+using sqlite::Transaction;
+using state_internal::CloseExpiredBreaker;
+using state_internal::CountInWindow;
+using state_internal::KeyText;
+
+namespace {
+
+// Opens the key's breaker at `at` unless it is open already. True when it opened it.
+Result<bool> OpenBreaker(Transaction& tx, const RunResult& r, const std::string& alertname,
+                         Duration window) {
+  Query open = tx.Sql(
+      "INSERT INTO breakers (handler, instance, alertname, opened_at, window_ns, escalated) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT (handler, instance) DO NOTHING");
+  if (Status s = open.Bind(r.handler, r.instance, alertname, r.finished_at, window).Run(); !s.ok()) {
+    return s.error();
+  }
+  return open.changes() == 1;
+}
+
+}  // namespace
+
+Result<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_attempts,
+                                               Duration window) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_, "record the result of " + r.unit + " for " + KeyText(r.handler, r.instance));
+  if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s.error();
+  ResultEffect effect;
+  std::optional<std::string> invocation;
+  if (!r.invocation_id.empty()) invocation = r.invocation_id;
+
+  if (invocation) {
+    Query q = tx.Sql(
+        "SELECT orphan, started_at, finished_at, attempt FROM attempts WHERE invocation_id = ?1");
+    if (q.Bind(*invocation).Next()) {
+      effect.found_attempt = q.Int(0) == 0;
+      effect.duration = q.Time(2) - q.Time(1);
+      effect.attempt = static_cast<int>(q.Int(3));
+      Result<int> n = CountInWindow(tx, r.handler, r.instance, q.Time(2), window);
+      if (!n.ok()) return n.error();
+      effect.attempts_in_window = n.value();
+      if (Status s = tx.Commit(); !s.ok()) return s.error();
+      return effect;  // already recorded: change nothing
+    }
+    if (!q.status().ok()) return q.status().error();
+  }
+
+  int64_t id = 0;
+  std::string alertname;
+  {
+    Query q = tx.Sql(
+        "SELECT id, started_at, attempt, alertname FROM attempts "
+        "WHERE handler = ?1 AND instance = ?2 AND unit = ?3 AND orphan = 0 AND finished_at IS NULL "
+        "ORDER BY started_at DESC, id DESC LIMIT 1");
+    if (q.Bind(r.handler, r.instance, r.unit).Next()) {
+      id = q.Int(0);
+      effect.found_attempt = true;
+      effect.duration = r.finished_at - q.Time(1);
+      effect.attempt = static_cast<int>(q.Int(2));
+      alertname = q.Text(3);
+    }
+    if (!q.status().ok()) return q.status().error();
+  }
+  std::string_view outcome = OutcomeName(r.outcome);
+  if (!effect.found_attempt) {
+    Query q = tx.Sql(
+        "INSERT INTO attempts (handler, instance, unit, started_at, counts, orphan, finished_at, "
+        "outcome, service_result, exit_code, exit_status, invocation_id) "
+        "VALUES (?1, ?2, ?3, ?4, 0, 1, ?4, ?5, ?6, ?7, ?8, ?9)");
+    q.Bind(r.handler, r.instance, r.unit, r.finished_at, outcome, r.service_result, r.exit_code,
+           r.exit_status, invocation);
+    if (Status s = q.Run(); !s.ok()) return s.error();
+  } else {
+    Query q = tx.Sql(
+        "UPDATE attempts SET finished_at = ?1, outcome = ?2, service_result = ?3, exit_code = ?4, "
+        "exit_status = ?5, invocation_id = ?6 WHERE id = ?7");
+    q.Bind(r.finished_at, outcome, r.service_result, r.exit_code, r.exit_status, invocation, id);
+    if (Status s = q.Run(); !s.ok()) return s.error();
+
+    if (Status s = CloseExpiredBreaker(tx, r.handler, r.instance, r.finished_at, window); !s.ok()) {
+      return s.error();
+    }
+    switch (r.outcome) {
+      case Outcome::kHealed: {
+        Query forget = tx.Sql("UPDATE attempts SET counts = 0 WHERE handler = ?1 AND instance = ?2 AND counts = 1");
+        if (Status s = forget.Bind(r.handler, r.instance).Run(); !s.ok()) return s.error();
+        Query close = tx.Sql("DELETE FROM breakers WHERE handler = ?1 AND instance = ?2");
+        if (Status s = close.Bind(r.handler, r.instance).Run(); !s.ok()) return s.error();
+        break;
+      }
+      case Outcome::kNotApplicable: {
+        Query uncount = tx.Sql("UPDATE attempts SET counts = 0 WHERE id = ?1");
+        if (Status s = uncount.Bind(id).Run(); !s.ok()) return s.error();
+        break;
+      }
+      case Outcome::kGaveUp: {
+        Result<bool> opened = OpenBreaker(tx, r, alertname, window);
+        if (!opened.ok()) return opened.error();
+        effect.breaker_opened = opened.value();
+        break;
+      }
+      case Outcome::kFailed: {
+        Result<int> n = CountInWindow(tx, r.handler, r.instance, r.finished_at, window);
+        if (!n.ok()) return n.error();
+        if (n.value() >= max_attempts) {
+          Result<bool> opened = OpenBreaker(tx, r, alertname, window);
+          if (!opened.ok()) return opened.error();
+          effect.breaker_opened = opened.value();
+        }
+        break;
+      }
+    }
+  }
+  Result<int> n = CountInWindow(tx, r.handler, r.instance, r.finished_at, window);
+  if (!n.ok()) return n.error();
+  effect.attempts_in_window = n.value();
+  if (Status s = tx.Commit(); !s.ok()) return s.error();
+  return effect;
+}
+
+}  // namespace selfheal

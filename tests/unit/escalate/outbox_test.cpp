@@ -1,0 +1,274 @@
+#include "escalate/outbox.h"
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "escalate/escalation_payload.h"
+#include "fakes.h"
+
+namespace selfheal {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The outbox part of a StateStore, in memory, with the semantics DeliverDue relies on:
+// due = undelivered with next_try <= now; a mark counts a try. Everything else is
+// unused here and says so.
+class OutboxStore final : public StateStore {
+ public:
+  Status EnqueueEscalation(const Escalation& escalation) override {
+    Escalation e = escalation;
+    e.id = next_id_++;
+    rows_[e.id] = e;
+    return Ok();
+  }
+  Result<std::vector<Escalation>> DueEscalations(TimePoint now) override {
+    if (unavailable) return Error{Errc::kUnavailable, "database is locked"};
+    std::vector<Escalation> due;
+    for (const auto& [id, e] : rows_) {
+      if (!e.delivered && e.next_try <= now) due.push_back(e);
+    }
+    return due;
+  }
+  Status MarkEscalation(int64_t id, bool delivered, TimePoint next_try,
+                        const std::string& error) override {
+    if (unavailable || fail_marks) return Error{Errc::kUnavailable, "database is locked"};
+    Escalation& e = rows_.at(id);
+    ++e.tries;
+    e.delivered = delivered;
+    e.next_try = next_try;
+    e.last_error = error;
+    return Ok();
+  }
+  Result<std::vector<Escalation>> PendingEscalations() override {
+    if (unavailable) return Error{Errc::kUnavailable, "database is locked"};
+    std::vector<Escalation> pending;
+    for (const auto& [id, e] : rows_) {
+      if (!e.delivered) pending.push_back(e);
+    }
+    return pending;
+  }
+
+  Result<History> LoadHistory(const Alert&, const std::vector<const HandlerConfig*>&,
+                              TimePoint) override {
+    return Unused();
+  }
+  Status Record(const Alert&, const Decision&, TimePoint) override { return Unused(); }
+  Status CancelLaunch(const Alert&, const Decision&, TimePoint) override { return Unused(); }
+  Result<ResultEffect> RecordResult(const RunResult&, int, Duration) override {
+    return Unused();
+  }
+  Result<std::vector<KeyStatus>> ListStatus(TimePoint) override { return Unused(); }
+  Status Reset(const std::string&, const std::string&) override { return Unused(); }
+  Status ResetAll() override { return Unused(); }
+  Status SetPausedUntil(std::optional<TimePoint>) override { return Unused(); }
+  Result<Totals> ReadTotals() override { return Unused(); }
+
+  const Escalation& Row(int64_t id) const { return rows_.at(id); }
+  bool unavailable = false;
+  bool fail_marks = false;
+
+ private:
+  static Error Unused() { return Error{Errc::kInternal, "not used by the outbox"}; }
+  int64_t next_id_ = 1;
+  std::map<int64_t, Escalation> rows_;
+};
+
+// Answers from a script, then Ok; records every escalation it was asked to send.
+struct ScriptedSender {
+  std::function<Status(const Escalation&)> AsSend() {
+    return [this](const Escalation& e) -> Status {
+      sent.push_back(e.id);
+      if (answers.empty()) return Ok();
+      Status s = answers.front();
+      answers.erase(answers.begin());
+      return s;
+    };
+  }
+  std::vector<Status> answers;
+  std::vector<int64_t> sent;
+};
+
+Escalation Queued(const std::string& instance, TimePoint now) {
+  EscalationFacts f;
+  f.alertname = "NginxDown";
+  f.instance = instance;
+  f.handler = "nginx-restart";
+  f.attempts = 3;
+  f.max_attempts = 3;
+  f.window = 4h;
+  f.last_result = "failed";
+  f.opened_at = now;
+  Escalation e;
+  e.handler = f.handler;
+  e.instance = f.instance;
+  e.alertname = f.alertname;
+  e.payload = BuildEscalationPayload(f);
+  e.next_try = now;
+  return e;
+}
+
+const Error kRefused{Errc::kUnavailable, "Failed to POST to Alertmanager: connection refused"};
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  DeliveryReport Deliver() { return DeliverDue(store, sender.AsSend(), journal, clock.now); }
+
+  FakeClock clock;
+  OutboxStore store;
+  ScriptedSender sender;
+  RecordingJournal journal;
+};
+
+TEST(OutboxBackoffTest, DoublesFromFiveSecondsAndStopsAtTenMinutes) {
+  EXPECT_EQ(Backoff(0), 5s);
+  EXPECT_EQ(Backoff(1), 5s);
+  EXPECT_EQ(Backoff(2), 10s);
+  EXPECT_EQ(Backoff(3), 20s);
+  EXPECT_EQ(Backoff(7), 320s);
+  EXPECT_EQ(Backoff(8), 10min);
+  EXPECT_EQ(Backoff(9), 10min);
+  EXPECT_EQ(Backoff(1000000), 10min);
+}
+
+TEST_F(OutboxTest, SuccessMarksDeliveredAndJournalsTheEscalationAtCrit) {
+  ASSERT_TRUE(store.EnqueueEscalation(Queued("web-1:9100", clock.now)).ok());
+
+  DeliveryReport report = Deliver();
+
+  EXPECT_EQ(report.delivered, 1);
+  EXPECT_EQ(report.failed, 0);
+  EXPECT_EQ(report.next_due, std::nullopt);
+  EXPECT_TRUE(store.Row(1).delivered);
+  ASSERT_EQ(journal.events.size(), 1u);
+  const AuditEvent& e = journal.events[0];
+  EXPECT_EQ(e.type, EventType::kEscalation);
+  EXPECT_EQ(e.priority, 2);
+  EXPECT_EQ(e.message,
+            "Escalated 'NginxDown' on 'web-1:9100' to Alertmanager: breaker of 'nginx-restart' "
+            "is open after 3 attempts.");
+  EXPECT_EQ(journal.Field(0, "ALERTNAME"), "NginxDown");
+  EXPECT_EQ(journal.Field(0, "INSTANCE"), "web-1:9100");
+  EXPECT_EQ(journal.Field(0, "HANDLER"), "nginx-restart");
+  EXPECT_EQ(journal.Field(0, "ESCALATION_ID"), "1");
+  EXPECT_EQ(journal.Field(0, "TRIES"), "1");
+  EXPECT_EQ(journal.Field(0, "REASON"), "delivered");
+}
+
+TEST_F(OutboxTest, FailuresBackOffAndAreRetriedUntilDelivered) {
+  ASSERT_TRUE(store.EnqueueEscalation(Queued("web-1:9100", clock.now)).ok());
+  sender.answers = {kRefused, kRefused, kRefused};
+
+  DeliveryReport first = Deliver();
+  EXPECT_EQ(first.failed, 1);
+  EXPECT_EQ(first.next_due, clock.now + 5s);
+  ASSERT_EQ(journal.events.size(), 1u);
+  EXPECT_EQ(journal.events[0].type, EventType::kEscalation);
+  EXPECT_EQ(journal.events[0].priority, 3);
+  EXPECT_EQ(journal.events[0].message,
+            "Failed to deliver escalation of 'NginxDown' on 'web-1:9100' (handler "
+            "'nginx-restart', try 1): Failed to POST to Alertmanager: connection refused, "
+            "retrying in 5s.");
+  EXPECT_EQ(journal.Field(0, "TRIES"), "1");
+  EXPECT_EQ(journal.Field(0, "REASON"), kRefused.message);
+  EXPECT_EQ(store.Row(1).last_error, kRefused.message);
+
+  clock.Advance(4s);
+  EXPECT_EQ(Deliver().failed, 0) << "not due before its backoff";
+  EXPECT_EQ(sender.sent.size(), 1u);
+
+  clock.Advance(1s);
+  DeliveryReport second = Deliver();
+  EXPECT_EQ(second.failed, 1);
+  EXPECT_EQ(second.next_due, clock.now + 10s);
+
+  clock.Advance(10s);
+  EXPECT_EQ(Deliver().next_due, clock.now + 20s);
+
+  clock.Advance(20s);
+  DeliveryReport last = Deliver();
+  EXPECT_EQ(last.delivered, 1);
+  EXPECT_EQ(last.next_due, std::nullopt);
+  EXPECT_EQ(sender.sent, (std::vector<int64_t>{1, 1, 1, 1}));
+  EXPECT_TRUE(store.Row(1).delivered);
+  EXPECT_EQ(journal.Field(journal.events.size() - 1, "TRIES"), "4");
+}
+
+TEST_F(OutboxTest, EachEscalationIsDeliveredExactlyOnceOverRepeatedRounds) {
+  ASSERT_TRUE(store.EnqueueEscalation(Queued("web-1:9100", clock.now)).ok());
+  ASSERT_TRUE(store.EnqueueEscalation(Queued("web-2:9100", clock.now)).ok());
+  sender.answers = {Ok(), kRefused};
+
+  for (int round = 0; round < 20; ++round) {
+    Deliver();
+    clock.Advance(1min);
+  }
+
+  EXPECT_EQ(sender.sent, (std::vector<int64_t>{1, 2, 2}));
+  EXPECT_TRUE(store.Row(1).delivered);
+  EXPECT_TRUE(store.Row(2).delivered);
+}
+
+TEST_F(OutboxTest, ARejectedPayloadStaysQueuedAndDoesNotHoldBackOthers) {
+  ASSERT_TRUE(store.EnqueueEscalation(Queued("web-1:9100", clock.now)).ok());
+  ASSERT_TRUE(store.EnqueueEscalation(Queued("web-2:9100", clock.now)).ok());
+  sender.answers = {Error{Errc::kInvalidInput, "Alertmanager answered 400: bad"}, Ok()};
+
+  DeliveryReport report = Deliver();
+
+  EXPECT_EQ(report.failed, 1);
+  EXPECT_EQ(report.delivered, 1);
+  EXPECT_FALSE(store.Row(1).delivered);
+  EXPECT_TRUE(store.Row(2).delivered);
+  EXPECT_EQ(report.next_due, clock.now + 5s);
+  EXPECT_EQ(journal.events[0].priority, 3);
+}
+
+TEST_F(OutboxTest, NextDueCoversEscalationsNotYetDue) {
+  Escalation later = Queued("web-1:9100", clock.now);
+  later.next_try = clock.now + 2min;
+  ASSERT_TRUE(store.EnqueueEscalation(later).ok());
+
+  DeliveryReport report = Deliver();
+
+  EXPECT_TRUE(sender.sent.empty());
+  EXPECT_EQ(report.next_due, clock.now + 2min);
+}
+
+TEST_F(OutboxTest, UnreadableStoreIsJournaledAndRetriedSoon) {
+  ASSERT_TRUE(store.EnqueueEscalation(Queued("web-1:9100", clock.now)).ok());
+  store.unavailable = true;
+
+  DeliveryReport report = Deliver();
+
+  EXPECT_TRUE(sender.sent.empty());
+  EXPECT_EQ(report.next_due, clock.now + 5s);
+  ASSERT_EQ(journal.events.size(), 1u);
+  EXPECT_EQ(journal.events[0].type, EventType::kStoreError);
+  EXPECT_EQ(journal.events[0].priority, 3);
+
+  store.unavailable = false;
+  EXPECT_EQ(Deliver().delivered, 1);
+}
+
+TEST_F(OutboxTest, ADeliveryThatCannotBeMarkedIsSentAgainRatherThanLost) {
+  ASSERT_TRUE(store.EnqueueEscalation(Queued("web-1:9100", clock.now)).ok());
+  store.fail_marks = true;
+
+  EXPECT_EQ(Deliver().delivered, 1);
+  EXPECT_EQ(journal.events.back().type, EventType::kStoreError);
+  EXPECT_FALSE(store.Row(1).delivered);
+
+  store.fail_marks = false;
+  EXPECT_EQ(Deliver().delivered, 1);
+  EXPECT_TRUE(store.Row(1).delivered);
+  EXPECT_EQ(sender.sent, (std::vector<int64_t>{1, 1}));
+  EXPECT_EQ(Deliver().delivered, 0);
+}
+
+}  // namespace
+}  // namespace selfheal

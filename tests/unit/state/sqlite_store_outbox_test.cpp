@@ -1,0 +1,138 @@
+// The escalation outbox of the durable store: once per breaker opening, retried in
+// order until delivered, never dropped.
+#include <gtest/gtest.h>
+
+#include "state/sqlite_store.h"
+#include "store_test_util.h"
+
+namespace selfheal {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace state_test;
+
+class SqliteStoreOutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = SqliteStore::Open(dir_.path());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(opened).value();
+  }
+
+  Escalation For(const std::string& instance, TimePoint next_try) {
+    Escalation e;
+    e.handler = "disk";
+    e.instance = instance;
+    e.alertname = "DiskSpaceLow";
+    e.payload = R"([{"labels":{"alertname":"SelfHealExhausted"}}])";
+    e.next_try = next_try;
+    return e;
+  }
+
+  void OpenBreaker(const std::string& instance, TimePoint at, const std::string& invocation) {
+    Alert alert = MakeAlert("DiskSpaceLow", instance, "fp-" + instance);
+    ASSERT_TRUE(store_->Record(alert, Launch(disk_, 1), at).ok());
+    auto effect = store_->RecordResult(ResultOf(disk_, instance, Outcome::kGaveUp, at + 1min, invocation),
+                                       disk_.max_attempts, disk_.window);
+    ASSERT_TRUE(effect.ok() && effect.value().breaker_opened);
+  }
+
+  std::vector<Escalation> Pending() {
+    auto pending = store_->PendingEscalations();
+    EXPECT_TRUE(pending.ok()) << pending.error().message;
+    return pending.ok() ? pending.value() : std::vector<Escalation>{};
+  }
+  std::vector<Escalation> Due(TimePoint now) {
+    auto due = store_->DueEscalations(now);
+    EXPECT_TRUE(due.ok()) << due.error().message;
+    return due.ok() ? due.value() : std::vector<Escalation>{};
+  }
+
+  TempDir dir_;
+  HandlerConfig disk_ = MakeHandler("disk", "DiskSpaceLow", {"web-1:9100", "web-2:9100"});
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(SqliteStoreOutboxTest, EnqueueIsIdempotentPerBreakerOpening) {
+  OpenBreaker("web-1:9100", kT0, "inv-1");
+  ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0 + 1min)).ok());
+  ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0 + 1min)).ok());
+  std::vector<Escalation> pending = Pending();
+  ASSERT_EQ(pending.size(), 1u);
+  ASSERT_TRUE(store_->MarkEscalation(pending[0].id, true, kT0 + 2min, "").ok());
+  ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0 + 3min)).ok());
+  EXPECT_TRUE(Pending().empty()) << "delivered once for this opening; not again";
+
+  // A new opening gets its own escalation.
+  ASSERT_TRUE(store_->Reset("disk", "web-1:9100").ok());
+  OpenBreaker("web-1:9100", kT0 + 1h, "inv-2");
+  ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0 + 1h + 1min)).ok());
+  EXPECT_EQ(Pending().size(), 1u);
+  EXPECT_EQ(store_->ReadTotals().value().escalations, 2);
+}
+
+TEST_F(SqliteStoreOutboxTest, EnqueueMarksTheBreakerEscalated) {
+  OpenBreaker("web-1:9100", kT0, "inv-1");
+  ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0 + 1min)).ok());
+  Alert alert = MakeAlert("DiskSpaceLow", "web-1:9100", "fp-other");
+  auto h = store_->LoadHistory(alert, {&disk_}, kT0 + 2min);
+  ASSERT_TRUE(h.ok());
+  EXPECT_TRUE(h.value().keys["disk"].escalated);
+}
+
+TEST_F(SqliteStoreOutboxTest, WithoutABreakerOnlyOneIsPendingPerKey) {
+  ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0)).ok());
+  ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0)).ok());
+  ASSERT_EQ(Pending().size(), 1u);
+  ASSERT_TRUE(store_->MarkEscalation(Pending()[0].id, true, kT0, "").ok());
+  ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0 + 1h)).ok());
+  EXPECT_EQ(Pending().size(), 1u);
+}
+
+TEST_F(SqliteStoreOutboxTest, DueEscalationsComeOldestFirstAndRetryWhenTheirTimeComes) {
+  ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0)).ok());
+  ASSERT_TRUE(store_->EnqueueEscalation(For("web-2:9100", kT0 + 1s)).ok());
+  EXPECT_TRUE(Due(kT0 - 1s).empty());
+  std::vector<Escalation> due = Due(kT0 + 2s);
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].instance, "web-1:9100");
+  EXPECT_EQ(due[1].instance, "web-2:9100");
+  EXPECT_EQ(due[0].payload, R"([{"labels":{"alertname":"SelfHealExhausted"}}])");
+  EXPECT_EQ(due[0].alertname, "DiskSpaceLow");
+
+  ASSERT_TRUE(store_->MarkEscalation(due[0].id, false, kT0 + 1min, "connection refused").ok());
+  due = Due(kT0 + 3s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].instance, "web-2:9100");
+
+  ASSERT_TRUE(store_->MarkEscalation(due[0].id, true, kT0 + 4s, "").ok());
+  due = Due(kT0 + 1min);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].instance, "web-1:9100");
+  EXPECT_EQ(due[0].tries, 1);
+  EXPECT_EQ(due[0].last_error, "connection refused");
+  EXPECT_EQ(due[0].next_try, kT0 + 1min);
+  EXPECT_FALSE(due[0].delivered);
+
+  std::vector<Escalation> pending = Pending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].instance, "web-1:9100");
+}
+
+TEST_F(SqliteStoreOutboxTest, EscalationsSurviveReopen) {
+  ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0)).ok());
+  store_.reset();
+  auto reopened = SqliteStore::Open(dir_.path());
+  ASSERT_TRUE(reopened.ok());
+  store_ = std::move(reopened).value();
+  EXPECT_EQ(Due(kT0).size(), 1u);
+}
+
+TEST_F(SqliteStoreOutboxTest, MarkingAnUnknownEscalationIsNotFound) {
+  Status s = store_->MarkEscalation(42, true, kT0, "");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::kNotFound);
+}
+
+}  // namespace
+}  // namespace selfheal

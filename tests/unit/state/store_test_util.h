@@ -1,0 +1,124 @@
+// store_test_util.h — what the state tests share: a temporary directory that cleans
+// up after itself, alerts, handlers, decisions and results built in one line, and a
+// raw look into a state.db that bypasses SqliteStore.
+#pragma once
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <string>
+
+#include "alert/alert.h"
+#include "config/config.h"
+#include "launch/launch_request.h"
+#include "policy/decision.h"
+#include "state/records.h"
+
+namespace selfheal::state_test {
+
+inline const TimePoint kT0 = *ParseRfc3339("2026-11-22T12:00:00Z");
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "self-heal-state-XXXXXX").string();
+    path_ = mkdtemp(pattern.data()) ? pattern : std::string();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(path_, ec)) {
+      if (entry.is_directory()) ::chmod(entry.path().c_str(), 0700);
+    }
+    ::chmod(path_.c_str(), 0700);
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string db() const { return path_ + "/state.db"; }
+
+ private:
+  std::string path_;
+};
+
+inline Alert MakeAlert(const std::string& alertname, const std::string& instance,
+                       const std::string& fingerprint = "82cf4c324f050464",
+                       const std::string& starts_at = "2026-11-22T11:59:00.000Z",
+                       AlertStatus status = AlertStatus::kFiring) {
+  Alert a;
+  a.status = status;
+  a.labels = {{"alertname", alertname}, {"instance", instance}};
+  a.fingerprint = fingerprint;
+  a.starts_at_text = starts_at;
+  a.starts_at = *ParseRfc3339(starts_at);
+  return a;
+}
+
+inline HandlerConfig MakeHandler(const std::string& name, const std::string& alertname,
+                                 std::vector<std::string> instances) {
+  HandlerConfig h;
+  h.name = name;
+  h.alertname = alertname;
+  h.instances = std::move(instances);
+  h.exec = {"/bin/true"};
+  h.timeout = std::chrono::minutes(5);
+  h.max_attempts = 3;
+  h.window = std::chrono::hours(4);
+  return h;
+}
+
+inline Decision Launch(const HandlerConfig& handler, int attempt) {
+  Decision d;
+  d.verdict = Verdict::kLaunch;
+  d.handler = &handler;
+  d.attempt = attempt;
+  return d;
+}
+
+inline RunResult ResultOf(const HandlerConfig& handler, const std::string& instance,
+                          Outcome outcome, TimePoint finished_at,
+                          const std::string& invocation_id) {
+  RunResult r;
+  r.handler = handler.name;
+  r.instance = instance;
+  r.unit = UnitNameFor(handler.name, instance);
+  r.invocation_id = invocation_id;
+  r.outcome = outcome;
+  r.finished_at = finished_at;
+  switch (outcome) {
+    case Outcome::kHealed: r.service_result = "success"; r.exit_status = "0"; break;
+    case Outcome::kFailed: r.service_result = "exit-code"; r.exit_status = "1"; break;
+    case Outcome::kGaveUp: r.service_result = "exit-code"; r.exit_status = "2"; break;
+    case Outcome::kNotApplicable: r.service_result = "exit-code"; r.exit_status = "3"; break;
+  }
+  r.exit_code = "exited";
+  return r;
+}
+
+// The first column of the first row of `sql` on the database at `path`, as text;
+// "<error: …>" when it fails.
+inline std::string RawQuery(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string out;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    out = std::string("<error: ") + sqlite3_errmsg(db) + ">";
+  } else {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
+    if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      out = text ? reinterpret_cast<const char*>(text) : "NULL";
+    } else if (rc != SQLITE_DONE) {
+      out = std::string("<error: ") + sqlite3_errmsg(db) + ">";
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+}  // namespace selfheal::state_test
