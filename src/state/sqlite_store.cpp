@@ -45,9 +45,14 @@ std::string ErrnoText(int err) { return std::generic_category().message(err); }
 
 // Creates the file with mode 0600 before SQLite opens it (SQLite would use 0644
 // less umask); the -wal and -shm files SQLite creates later copy the file's mode.
+// O_EXCL: an existing file is never opened here. Closing any descriptor of the
+// database drops every POSIX lock this process holds on it, including those of a
+// connection already open in this process (serve has two); another process would
+// then take the database for unused, checkpoint it and delete the WAL under us.
 Status CreateFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
   if (fd < 0) {
+    if (errno == EEXIST) return Ok();
     return Error{Errc::kUnavailable, "create '" + path + "': " + ErrnoText(errno)};
   }
   ::close(fd);
