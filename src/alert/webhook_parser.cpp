@@ -39,8 +39,8 @@ constexpr size_t kQuoteBytes = 64;  // of an offending value quoted in a message
 constexpr size_t kMaxFingerprintBytes = 64;
 
 // TimePoint counts nanoseconds in an int64, which spans only 1677-09-21 to 2262-04-11,
-// and ParseRfc3339 overflows (undefined behaviour) outside that span. Years it cannot
-// represent are refused before it sees them, with one exception: Alertmanager's "zero"
+// and ParseRfc3339 refuses years outside it. They are refused here first, with a
+// message that says so, with one exception: Alertmanager's "zero"
 // time (Go's time.Time{}, the endsAt of every firing alert) means "no time" and reads
 // as TimePoint{}, the same as an absent endsAt. A whole-year margin keeps any UTC
 // offset inside the span.
@@ -433,7 +433,8 @@ class WebhookHandler {
       return true;
     }
     if (s.size() >= 4 && std::all_of(s.begin(), s.begin() + 4, IsDigit)) {
-      int year = std::stoi(std::string(s.substr(0, 4)));
+      int year = 0;
+      for (char c : s.substr(0, 4)) year = year * 10 + (c - '0');
       if (year < kMinYear || year > kMaxYear) {
         return Fail(Path() + ": not a time between the years " + std::to_string(kMinYear) +
                     " and " + std::to_string(kMaxYear) + ": " + Quote(s));

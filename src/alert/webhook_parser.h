@@ -23,6 +23,11 @@ struct ParseLimits {
 // RFC 3339 times parsed and valid UTF-8 everywhere. On failure returns
 // Errc::kInvalidInput with a one-line message naming the field, e.g.
 // "alerts[2].labels: expected an object". Never throws, never recurses without bound.
+// Details: unknown members are ignored (forward compatible); a repeated known member
+// or label name is an error; NUL (from "\u0000") is refused in every kept string; a
+// message quotes at most 64 bytes of an offending value, escaped. Times must fall in
+// the years 1678..2261 (what TimePoint holds), except Alertmanager's zero time
+// "0001-01-01T00:00:00Z", which reads as TimePoint{} (as does an absent endsAt).
 Result<Webhook> ParseWebhook(std::string_view body, const ParseLimits& limits = {});
 
 }  // namespace selfheal

@@ -41,6 +41,8 @@ std::optional<TimePoint> ParseRfc3339(std::string_view text) {
   year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
                      std::chrono::day{static_cast<unsigned>(day)}};
   if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  // Beyond these years the nanosecond count below would overflow.
+  if (year < 1678 || year > 2261) return std::nullopt;
   size_t pos = 19;
   int64_t nanos = 0;
   if (pos < text.size() && text[pos] == '.') {

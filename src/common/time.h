@@ -17,7 +17,9 @@ using Duration = std::chrono::nanoseconds;
 
 // Parses an RFC 3339 timestamp ("2026-11-22T01:25:02.807Z", "...+02:00", up to
 // nanosecond fractions). Returns nullopt for anything else, including out-of-range
-// fields (month 13, second 61). Year 0001 is accepted: Alertmanager's "zero" endsAt.
+// fields (month 13, second 61) and years a TimePoint cannot hold (it counts
+// nanoseconds in 64 bits: 1678 to 2261). Alertmanager's "zero" endsAt,
+// 0001-01-01T00:00:00Z, is therefore nullopt here; ParseWebhook maps it to TimePoint{}.
 std::optional<TimePoint> ParseRfc3339(std::string_view text);
 
 // Formats as UTC "YYYY-MM-DDTHH:MM:SS.mmmZ".

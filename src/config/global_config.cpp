@@ -78,9 +78,12 @@ std::vector<KeyRule> GlobalRules(ServerConfig& s) {
        [&s](std::string_view v) -> std::string {
          bool absolute = v.front() == '/';
          bool credential = v.find('/') == std::string_view::npos && v != "." && v != "..";
-         if (!absolute && !credential) {
+         // No spaces or '#': there are no end-of-line comments, so "name  # note"
+         // would silently become part of the name.
+         if ((!absolute && !credential) || !IsPrintableAsciiNoSpace(v) ||
+             v.find('#') != std::string_view::npos) {
            return "expected an absolute path or the name of a credential from "
-                  "LoadCredential= (no '/')";
+                  "LoadCredential= (no '/', no spaces, no '#')";
          }
          s.auth_secret_file = v;
          return {};

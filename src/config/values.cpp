@@ -3,9 +3,6 @@
 #include <limits>
 
 namespace selfheal {
-namespace {
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 bool IsPrintableAsciiNoSpace(std::string_view text) {
   for (char c : text) {
@@ -13,6 +10,10 @@ bool IsPrintableAsciiNoSpace(std::string_view text) {
   }
   return true;
 }
+
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;

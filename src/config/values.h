@@ -9,6 +9,9 @@
 
 namespace selfheal {
 
+// Only printable ASCII, no space: what a path or name in the config may hold.
+bool IsPrintableAsciiNoSpace(std::string_view text);
+
 // A decimal integer without sign or spaces, at most 18 digits.
 std::optional<int64_t> ParseUnsigned(std::string_view text);
 

@@ -86,12 +86,15 @@ Status AlertmanagerClient::Post(const std::string& payload) const {
   CURL* h = easy.get();
   curl_easy_setopt(h, CURLOPT_URL, url_.c_str());
 #if LIBCURL_VERSION_NUM >= 0x075500  // 7.85.0
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  CURLcode restricted = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+  CURLcode restricted = curl_easy_setopt(h, CURLOPT_PROTOCOLS,
+                                         static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+  if (restricted != CURLE_OK) {
+    return Error{Errc::kInternal, "Failed to restrict libcurl to http and https: " +
+                                      std::string(curl_easy_strerror(restricted))};
+  }
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

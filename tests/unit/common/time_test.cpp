@@ -21,8 +21,11 @@ TEST(TimeTest, ParsesNanosecondsAndOffsets) {
   EXPECT_EQ(a->time_since_epoch().count() % 1000000000, 123456789);
 }
 
-TEST(TimeTest, AcceptsAlertmanagersZeroTime) {
-  EXPECT_TRUE(ParseRfc3339("0001-01-01T00:00:00Z"));
+TEST(TimeTest, RefusesYearsATimePointCannotHoldInsteadOfOverflowing) {
+  EXPECT_FALSE(ParseRfc3339("0001-01-01T00:00:00Z"));
+  EXPECT_FALSE(ParseRfc3339("9999-12-31T23:59:59Z"));
+  EXPECT_TRUE(ParseRfc3339("1678-01-01T00:00:00Z"));
+  EXPECT_TRUE(ParseRfc3339("2261-12-31T23:59:59Z"));
 }
 
 TEST(TimeTest, RejectsImpossibleDatesAndJunk) {
