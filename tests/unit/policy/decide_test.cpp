@@ -53,6 +53,8 @@ struct Case {
   bool want_escalate;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 History WithKey(const std::string& handler, KeyState key) {
   History h;
   h.keys[handler] = std::move(key);

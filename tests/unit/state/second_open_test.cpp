@@ -44,7 +44,7 @@ std::string LastResult(SqliteStore& store, const std::string& instance) {
   return "<absent>";
 }
 
-TEST(SqliteStoreTest, SecondOpenInOneProcessKeepsTheFirstConnectionsWal) {
+TEST(SqliteStoreSecondOpenTest, KeepsTheFirstConnectionsWalWhenAnotherProcessRecords) {
   char tmpl[] = "/tmp/self-heal-second-open-XXXXXX";
   std::string dir = mkdtemp(tmpl);
   HandlerConfig handler;
