@@ -62,11 +62,12 @@ std::string JournalHint(const EscalationFacts& f) {
 LabelSet EscalationAnnotations(const EscalationFacts& f) {
   const std::string journal = JournalHint(f);
   const std::string window = FormatTimespan(f.window);
+  const std::string last_result = f.last_result.empty() ? "unknown" : f.last_result;
   std::string description =
       "Handler '" + f.handler + "' ran " + std::to_string(f.attempts) + " of " +
       std::to_string(f.max_attempts) + " attempts within " + window +
       " without healing '" + f.alertname + "' on '" + f.instance + "'; the last result was '" +
-      f.last_result + "'" + (f.unit.empty() ? "" : " (unit " + f.unit + ")") +
+      last_result + "'" + (f.unit.empty() ? "" : " (unit " + f.unit + ")") +
       ". The breaker is open: self-heal will not act on this instance again until the "
       "window has passed or someone runs: self-heal reset " +
       ShellQuote(f.handler) + " " + ShellQuote(f.instance) + ". History: " + journal;
@@ -76,7 +77,7 @@ LabelSet EscalationAnnotations(const EscalationFacts& f) {
       {"attempts", std::to_string(f.attempts)},
       {"max_attempts", std::to_string(f.max_attempts)},
       {"window", window},
-      {"last_result", f.last_result},
+      {"last_result", last_result},
       {"unit", f.unit},
       {"breaker_opened_at", FormatRfc3339(f.opened_at)},
       {"journal", journal},

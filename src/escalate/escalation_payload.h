@@ -22,7 +22,7 @@ struct EscalationFacts {
   int attempts = 0;         // launches in the window when the breaker opened
   int max_attempts = 0;     // the handler's MaxAttempts=
   Duration window{};        // the handler's Window=
-  std::string last_result;  // OutcomeName of the last run, e.g. "failed", "gave-up"
+  std::string last_result;  // OutcomeName of the last run, e.g. "failed"; "" = unknown
   std::string unit;         // the last handler unit, e.g. self-heal-nginx-1a2b3c4d.service
   TimePoint opened_at;      // when the breaker opened
   LabelSet labels;          // the original alert's labels

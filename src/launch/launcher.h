@@ -32,6 +32,11 @@ class Launcher {
   // for the handler to finish. Errc::kConflict if a unit of that name is active (the
   // duplicate lock), Errc::kUnavailable if systemd cannot be reached.
   virtual Status Start(const LaunchRequest& request) = 0;
+
+  // Whether systemd has a unit of that name loaded now (starting, running or
+  // stopping). A transient unit that finished is collected and no longer exists.
+  // Errc::kUnavailable if systemd cannot be reached.
+  virtual Result<bool> Exists(const std::string& unit_name) = 0;
 };
 
 }  // namespace selfheal

@@ -63,6 +63,12 @@ int AppendProperties(sd_bus_message* m, const LaunchRequest& req) {
   if ((r = AppendProperty(m, "KillMode", "s", [](sd_bus_message* x) {
          return sd_bus_message_append(x, "s", "control-group");
        })) < 0) return r;
+  // After RuntimeMaxSec= (or a stop) the handler gets SIGTERM and then, this much
+  // later, SIGKILL for its whole cgroup: a handler ignoring SIGTERM must not outlive
+  // its TimeoutSec= by systemd's default 90 s.
+  if ((r = AppendProperty(m, "TimeoutStopUSec", "t", [](sd_bus_message* x) {
+         return sd_bus_message_append(x, "t", uint64_t{5} * 1000 * 1000);
+       })) < 0) return r;
   if ((r = AppendProperty(m, "User", "s", [&](sd_bus_message* x) {
          return sd_bus_message_append(x, "s", req.user.c_str());
        })) < 0) return r;
@@ -180,6 +186,37 @@ Status SystemdLauncher::Start(const LaunchRequest& request) {
     bus_ = sd_bus_flush_close_unref(bus_);
   }
   return Error{Errc::kUnavailable, "systemd refused " + request.unit_name + ": " + message};
+}
+
+Result<bool> SystemdLauncher::Exists(const std::string& unit_name) {
+  if (Status connected = Connect(); !connected.ok()) return connected.error();
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_message* reply = nullptr;
+  int r = sd_bus_call_method(bus_, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                             "org.freedesktop.systemd1.Manager", "GetUnit", &error, &reply, "s",
+                             unit_name.c_str());
+  sd_bus_message_unref(reply);
+  std::string name = error.name ? error.name : "";
+  std::string message = error.message ? error.message : Errno(r);
+  sd_bus_error_free(&error);
+  if (r >= 0) return true;
+  if (name == "org.freedesktop.systemd1.NoSuchUnit") return false;
+  bus_ = sd_bus_flush_close_unref(bus_);
+  return Error{Errc::kUnavailable, "cannot ask systemd about " + unit_name + ": " + message};
+}
+
+Status SystemdLauncher::StartUnit(const std::string& unit_name) {
+  if (Status connected = Connect(); !connected.ok()) return connected;
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_message* reply = nullptr;
+  int r = sd_bus_call_method(bus_, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                             "org.freedesktop.systemd1.Manager", "StartUnit", &error, &reply, "ss",
+                             unit_name.c_str(), "replace");
+  sd_bus_message_unref(reply);
+  std::string message = error.message ? error.message : Errno(r);
+  sd_bus_error_free(&error);
+  if (r < 0) return Error{Errc::kUnavailable, "cannot start " + unit_name + ": " + message};
+  return Ok();
 }
 
 }  // namespace selfheal

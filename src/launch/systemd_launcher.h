@@ -26,6 +26,11 @@ class SystemdLauncher final : public Launcher {
   // kInvalidInput when systemd rejects a property (e.g. an environment value it will
   // not carry), kUnavailable when systemd cannot be reached.
   Status Start(const LaunchRequest& request) override;
+  Result<bool> Exists(const std::string& unit_name) override;
+
+  // Asks systemd to start `unit_name` (e.g. self-heal.service, so that it retries an
+  // undelivered escalation) without waiting for it.
+  Status StartUnit(const std::string& unit_name);
 
  private:
   Status Connect();

@@ -1,6 +1,7 @@
 #include "serve/decision_event.h"
 
 #include "common/text.h"
+#include "http/rejection.h"
 
 namespace selfheal {
 
@@ -58,14 +59,10 @@ AuditEvent LaunchFailedEvent(const Alert& alert, const Decision& decision,
   return e;
 }
 
-AuditEvent RejectionEvent(int http_status, const std::string& remote, const std::string& reason) {
-  AuditEvent e;
-  e.type = EventType::kRequestRejected;
-  e.priority = http_status >= 500 ? 3 : 4;
-  e.message = "Rejected request from '" + remote + "' with " + std::to_string(http_status) +
-              ": " + EscapeForLog(reason, 300) + ", skipping.";
-  e.fields = {{"REMOTE", remote}, {"HTTP_STATUS", std::to_string(http_status)}, {"REASON", reason}};
-  return e;
+AuditEvent RejectionEvent(const WebhookRequest& request, int http_status,
+                          std::string_view reason, const std::string& error) {
+  return RequestRejectedEvent({request.remote, request.method, request.path, http_status,
+                               std::string(reason), EscapeForLog(error, 500)});
 }
 
 }  // namespace selfheal

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "alert/alert.h"
+#include "http/server.h"
 #include "journal/journal.h"
 #include "policy/decision.h"
 
@@ -21,8 +23,11 @@ AuditEvent LaunchFailedEvent(const Alert& alert, const Decision& decision,
                              const std::string& remote, const std::string& unit,
                              const std::string& error);
 
-// A request answered with `http_status` without acting on it.
-AuditEvent RejectionEvent(int http_status, const std::string& remote,
-                          const std::string& reason);
+// A webhook the service answered with `http_status` without acting on it, in the
+// shape of every rejection (http/rejection.h): `reason` is a short stable code
+// (malformed-payload, store-unavailable), `error` the detail, escaped here. Priority
+// err for a 5xx, warning otherwise.
+AuditEvent RejectionEvent(const WebhookRequest& request, int http_status,
+                          std::string_view reason, const std::string& error);
 
 }  // namespace selfheal

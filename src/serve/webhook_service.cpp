@@ -71,10 +71,81 @@ EscalationFacts FactsOf(const Alert& alert, const Decision& d, TimePoint now) {
 
 }  // namespace
 
+// The store says a run is active when an attempt has no result yet. If systemd has
+// no such unit, that run never started (serve was killed between recording the
+// attempt and starting the unit): its attempt keeps counting, as a failure would,
+// but it no longer blocks, and the notification it came from was never answered,
+// so Alertmanager's retry of it is not a duplicate.
+void WebhookService::ForgetRunsThatNeverStarted(const Alert& alert, History& history,
+                                                const std::string& remote) {
+  if (!launcher_) return;
+  for (auto& [handler, key] : history.keys) {
+    if (!key.run_active) continue;
+    std::string unit = UnitNameFor(handler, alert.instance());
+    Result<bool> exists = launcher_->Exists(unit);
+    if (!exists.ok() || exists.value()) continue;  // unknown: stay careful
+    key.run_active = false;
+    history.notification_seen_at.reset();
+    AuditEvent e{EventType::kLaunchFailed, 4,
+                 "An attempt of '" + handler + "' on '" + EscapeForLog(alert.instance(), 80) +
+                     "' was recorded but " + unit +
+                     " never started (self-heal was stopped in between); it counts as failed.",
+                 {{"HANDLER", handler}, {"INSTANCE", alert.instance()},
+                  {"ALERTNAME", alert.alertname()}, {"FINGERPRINT", alert.fingerprint},
+                  {"UNIT", unit}, {"REMOTE", remote}}};
+    journal_.Write(e);
+  }
+}
+
+// systemd's unit of that name is the duplicate lock; it also covers a run the store
+// does not know about (state reset while it ran). Asked before the attempt is
+// recorded, so a duplicate costs no attempt and the journal shows one decision.
+// If systemd cannot be asked, Launch() finds out.
+void WebhookService::SkipIfUnitActive(const Alert& alert, Decision& decision) {
+  std::string unit = UnitNameFor(decision.handler->name, alert.instance());
+  Result<bool> exists = launcher_->Exists(unit);
+  if (!exists.ok() || !exists.value()) return;
+  decision.verdict = Verdict::kDuplicateRun;
+  decision.attempt = 0;
+  decision.reason = "unit " + unit + " is still active";
+}
+
+// Journals the launch decision first, so that the handler's own output can never
+// precede it in the journal, then asks systemd for the unit. Returns false when the
+// request must be answered 503 (systemd unavailable: Alertmanager retries).
+bool WebhookService::Launch(const Alert& alert, Decision& decision, const std::string& remote,
+                            TimePoint now) {
+  LaunchRequest launch = BuildLaunchRequest(alert, *decision.handler, decision.attempt);
+  launch.result_argv = result_argv_;
+  if (!launch.result_argv.empty()) launch.result_argv.push_back(launch.unit_name);
+  journal_.Write(DecisionEvent(alert, decision, remote, launch.unit_name));
+  Status started = launcher_->Start(launch);
+  if (started.ok()) return true;
+  if (started.error().code == Errc::kInvalidInput) {
+    // systemd will never take this launch: a retry cannot help, so the attempt stays
+    // counted (the breaker opens and a human hears) and the request is answered 2xx.
+    journal_.Write(LaunchFailedEvent(alert, decision, remote, launch.unit_name,
+                                     started.error().message));
+    return true;
+  }
+  Status cancelled = store_.CancelLaunch(alert, decision, now);
+  if (started.error().code == Errc::kConflict && cancelled.ok()) {
+    decision.verdict = Verdict::kDuplicateRun;
+    decision.attempt = 0;
+    decision.reason = "unit " + launch.unit_name +
+                      " is still active, so the launch journaled just before did not happen";
+    journal_.Write(DecisionEvent(alert, decision, remote, launch.unit_name));
+    return true;
+  }
+  journal_.Write(LaunchFailedEvent(alert, decision, remote, launch.unit_name,
+                                   started.error().message));
+  return false;
+}
+
 HttpResponse WebhookService::Handle(const WebhookRequest& request) {
   Result<Webhook> parsed = ParseWebhook(request.body, limits_);
   if (!parsed.ok()) {
-    journal_.Write(RejectionEvent(400, request.remote, parsed.error().message));
+    journal_.Write(RejectionEvent(request, 400, "malformed-payload", parsed.error().message));
     return JsonError(400, parsed.error().message);
   }
   std::string decisions = "[";
@@ -82,45 +153,27 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
     TimePoint now = clock_.Now();
     Result<History> history = store_.LoadHistory(alert, CandidateHandlers(alert, config_), now);
     if (!history.ok()) {
-      journal_.Write(RejectionEvent(503, request.remote,
+      journal_.Write(RejectionEvent(request, 503, "store-unavailable",
                                     "state store unavailable: " + history.error().message));
       return JsonError(503, "state store unavailable; retry");
     }
+    ForgetRunsThatNeverStarted(alert, history.value(), request.remote);
     Decision decision = Decide(alert, config_, history.value(), now);
+    if (decision.verdict == Verdict::kLaunch && launcher_) SkipIfUnitActive(alert, decision);
     if (Status recorded = store_.Record(alert, decision, now); !recorded.ok()) {
-      journal_.Write(RejectionEvent(503, request.remote,
+      journal_.Write(RejectionEvent(request, 503, "store-unavailable",
                                     "could not record the decision for '" +
                                         EscapeForLog(alert.alertname(), 80) +
                                         "': " + recorded.error().message));
       return JsonError(503, "state store unavailable; retry");
     }
-    std::string unit;
     if (decision.verdict == Verdict::kLaunch && launcher_) {
-      LaunchRequest launch = BuildLaunchRequest(alert, *decision.handler, decision.attempt);
-      launch.result_argv = result_argv_;
-      if (!launch.result_argv.empty()) launch.result_argv.push_back(launch.unit_name);
-      Status started = launcher_->Start(launch);
-      if (started.ok()) {
-        unit = launch.unit_name;
-      } else if (started.error().code == Errc::kInvalidInput) {
-        // systemd will never take this launch: a retry cannot help, so the attempt
-        // stays counted (the breaker opens and a human hears) and we answer 2xx.
-        journal_.Write(LaunchFailedEvent(alert, decision, request.remote, launch.unit_name,
-                                         started.error().message));
-      } else {
-        Status cancelled = store_.CancelLaunch(alert, decision, now);
-        if (started.error().code == Errc::kConflict && cancelled.ok()) {
-          decision.verdict = Verdict::kDuplicateRun;
-          decision.attempt = 0;
-          decision.reason = "unit " + launch.unit_name + " is still active";
-        } else {
-          journal_.Write(LaunchFailedEvent(alert, decision, request.remote, launch.unit_name,
-                                           started.error().message));
-          return JsonError(503, "could not start the handler; retry");
-        }
+      if (!Launch(alert, decision, request.remote, now)) {
+        return JsonError(503, "could not start the handler; retry");
       }
+    } else {
+      journal_.Write(DecisionEvent(alert, decision, request.remote, ""));
     }
-    journal_.Write(DecisionEvent(alert, decision, request.remote, unit));
     if (decision.escalate && decision.handler && on_breaker_opened_) {
       on_breaker_opened_(FactsOf(alert, decision, now));
     }

@@ -44,6 +44,10 @@ class WebhookService {
   void SetOnStateChanged(std::function<void()> callback);
 
  private:
+  void ForgetRunsThatNeverStarted(const Alert& alert, History& history, const std::string& remote);
+  void SkipIfUnitActive(const Alert& alert, Decision& decision);
+  bool Launch(const Alert& alert, Decision& decision, const std::string& remote, TimePoint now);
+
   const Config& config_;
   Store& store_;
   Launcher* launcher_;

@@ -172,6 +172,15 @@ TEST(EscalationPayloadTest, OmitsEndsAtWithoutAWindowAndGeneratorUrlWhenUnknown)
   EXPECT_EQ(a.top, (StringMap{{"startsAt", "2026-11-22T12:00:00.000Z"}}));
 }
 
+TEST(EscalationPayloadTest, AnUnknownLastResultIsSaidToBeUnknown) {
+  EscalationFacts f = NginxFacts();
+  f.last_result.clear();
+  ParsedAlert a = Parse(BuildEscalationPayload(f));
+  EXPECT_EQ(a.annotations.at("last_result"), "unknown");
+  EXPECT_NE(a.annotations.at("description").find("the last result was 'unknown'"),
+            std::string::npos);
+}
+
 TEST(EscalationPayloadTest, SameFactsGiveTheSameBytes) {
   EXPECT_EQ(BuildEscalationPayload(NginxFacts()), BuildEscalationPayload(NginxFacts()));
 }

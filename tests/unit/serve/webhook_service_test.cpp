@@ -164,3 +164,61 @@ TEST_F(WebhookServiceTest, UnusualLabelsAreDataThatMatchesNothing) {
 
 }  // namespace
 }  // namespace selfheal
+
+namespace selfheal {
+namespace {
+
+// A store whose key has an attempt without a result, as after serve was killed
+// between recording an attempt and starting its unit.
+struct UnfinishedAttemptStore : Store {
+  Result<History> LoadHistory(const Alert& alert, const std::vector<const HandlerConfig*>& handlers,
+                              TimePoint now) override {
+    Result<History> h = inner.LoadHistory(alert, handlers, now);
+    if (h.ok() && !handlers.empty()) {
+      KeyState& key = h.value().keys[handlers.front()->name];
+      key.run_active = true;
+      key.attempts.push_back(now - std::chrono::seconds(1));
+      h.value().notification_seen_at = now - std::chrono::seconds(1);
+    }
+    return h;
+  }
+  Status Record(const Alert& a, const Decision& d, TimePoint now) override { return inner.Record(a, d, now); }
+  Status CancelLaunch(const Alert& a, const Decision& d, TimePoint t) override {
+    return inner.CancelLaunch(a, d, t);
+  }
+  MemoryStore inner;
+};
+
+TEST_F(WebhookServiceTest, AttemptWhoseUnitNeverStartedNeitherBlocksNorDedupsTheRetry) {
+  UnfinishedAttemptStore store;
+  WebhookService service(config_, store, &launcher_, journal_, clock_);
+  EXPECT_EQ(service.Handle({Fixture("01-single-firing.json"), "127.0.0.1:4000"}).status, 200);
+  ASSERT_EQ(launcher_.started.size(), 1u);
+  auto attempt = [](const LaunchRequest& l) {
+    for (const auto& [n, v] : l.environment) if (n == "SELF_HEAL_ATTEMPT") return v;
+    return std::string();
+  };
+  EXPECT_EQ(attempt(launcher_.started[0]), "2");  // the lost attempt still counts
+  ASSERT_GE(journal_.events.size(), 2u);
+  EXPECT_EQ(journal_.events[0].type, EventType::kLaunchFailed);
+  EXPECT_EQ(journal_.events[0].priority, 4);
+}
+
+TEST_F(WebhookServiceTest, LaunchDecisionIsJournaledBeforeTheUnitStarts) {
+  struct OrderCheckingLauncher : FakeLauncher {
+    Status Start(const LaunchRequest& request) override {
+      journaled_before = journal->events.size();
+      return FakeLauncher::Start(request);
+    }
+    RecordingJournal* journal = nullptr;
+    size_t journaled_before = 0;
+  } launcher;
+  launcher.journal = &journal_;
+  WebhookService service(config_, store_, &launcher, journal_, clock_);
+  service.Handle({Fixture("01-single-firing.json"), "127.0.0.1:4000"});
+  EXPECT_EQ(launcher.journaled_before, 1u);
+  EXPECT_EQ(journal_.Field(0, "DECISION"), "launch");
+}
+
+}  // namespace
+}  // namespace selfheal
