@@ -474,7 +474,10 @@ class WebhookHandler {
         ok = ReadTime(s, &alert.starts_at);
         if (ok) alert.starts_at_text.assign(s);
         break;
-      case kEndsAt: ok = ReadTime(s, &alert.ends_at); break;
+      case kEndsAt:
+        ok = ReadTime(s, &alert.ends_at);
+        if (ok) alert.ends_at_text.assign(s);
+        break;
       case kGeneratorUrl: ok = Keep(s, &alert.generator_url); break;
       case kFingerprint:
         if (s.empty()) return Fail(Path() + ": must not be empty");

@@ -37,8 +37,17 @@ std::string OptionalTime(const std::optional<TimePoint>& t) {
 }  // namespace
 
 int RunStatus(const Args& args) {
-  auto store = OpenStore(args, /*read_only=*/true);
-  if (!store.ok()) return 1;
+  auto store = SqliteStore::Open(args.state_dir, /*read_only=*/true);
+  if (!store.ok() && store.error().code == Errc::kNotFound) {
+    // A fresh install: nothing has happened yet, which is a state like any other.
+    if (!args.json) std::printf("No attempts recorded: self-heal has not handled an alert yet.\n");
+    return 0;
+  }
+  if (!store.ok()) {
+    std::fprintf(stderr, "self-heal status: cannot open the state in '%s': %s\n",
+                 args.state_dir.c_str(), store.error().message.c_str());
+    return 1;
+  }
   SystemClock clock;
   auto rows = store.value()->ListStatus(clock.Now());
   auto pending = store.value()->PendingEscalations();

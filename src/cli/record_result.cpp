@@ -16,6 +16,7 @@
 #include "config/config_loader.h"
 #include "journal/sinks.h"
 #include "launch/launch_request.h"
+#include "launch/systemd_launcher.h"
 #include "serve/aftermath.h"
 #include "state/sqlite_store.h"
 
@@ -139,7 +140,17 @@ int RunRecordResult(const Args& args) {
     ReadAlertJson(&facts);
     (void)aftermath.BreakerOpened(facts);
   }
-  aftermath.DeliverAndPublish(clock.Now());
+  if (aftermath.DeliverAndPublish(clock.Now()).next_due) {
+    // An escalation is still undelivered and serve may not be running: start it, it
+    // retries with backoff and stays up until the outbox is empty.
+    SystemdLauncher systemd;
+    if (Status woken = systemd.StartUnit("self-heal.service"); !woken.ok()) {
+      journal.Write(AuditEvent{EventType::kEscalation, 3,
+                               "Failed to start self-heal.service to retry an undelivered escalation: " +
+                                   woken.error().message + "; it is retried at the next activation.",
+                               {{"REASON", woken.error().message}}});
+    }
+  }
   return 0;
 }
 

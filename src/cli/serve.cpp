@@ -165,7 +165,12 @@ int RunServe(const Args& args) {
     if (state_changed.exchange(false) || !to_queue.empty() || (next_due && *next_due <= now)) {
       next_due = aftermath.DeliverAndPublish(now).next_due;
     }
-    if (!next_due && server.value()->IdleFor(config.server.idle_timeout)) break;
+    if (!next_due && server.value()->IdleFor(config.server.idle_timeout)) {
+      // Escalations queued by other processes (a handler's record-result) are not
+      // announced to us: look once more before leaving, and stay while one waits.
+      next_due = aftermath.DeliverAndPublish(now).next_due;
+      if (!next_due) break;
+    }
   }
   sd_notifyf(0, "STOPPING=1\nSTATUS=Stopping: %s", why.c_str());
   server.value()->Quiesce(std::chrono::seconds(5));

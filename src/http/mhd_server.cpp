@@ -17,11 +17,29 @@
 //   Alertmanager retries) instead of a silent close. At libmicrohttpd's own limit it
 //   stops accepting (with an ITC it takes the listening socket out of its epoll set),
 //   and further connections wait in the kernel's backlog.
-// - The per-request context is created in the URI log callback, the earliest point at
-//   which libmicrohttpd knows a request began. NOTIFY_COMPLETED then fires for every
-//   request, also for those that time out or that libmicrohttpd answers itself
-//   (oversized or malformed headers) before our access handler runs; those are
-//   journaled from there.
+// - Every rejected request gets one journal entry (http/rejection.h), from one of
+//   three places:
+//   * Reject(), for what our checks and the handler's failures answer;
+//   * NOTIFY_COMPLETED, for a request whose line libmicrohttpd parsed but that we never
+//     answered: it timed out, was abandoned, or libmicrohttpd answered it itself
+//     (headers over the memory limit: 431; a Content-Length it cannot parse: 400).
+//     The per-request context is created in the URI log callback, the earliest point
+//     at which libmicrohttpd knows a request began, so NOTIFY_COMPLETED fires for all
+//     of these; the status libmicrohttpd queued is still readable there;
+//   * NOTIFY_CONNECTION CLOSED, for what libmicrohttpd refused before it had a request
+//     line (too long: 414; malformed: 400 or 505, or a close without an answer). No
+//     callback of ours runs for such a request, so each connection keeps a state (the
+//     socket context) that counts the request lines seen, and on close the kernel's
+//     TCP counters say whether the client sent data that never became a request line
+//     we saw, or whether something was written after the last request we saw ended.
+//     An idle keep-alive close or a connection that sent nothing is journaled by none
+//     of the three. Limit: a kept-alive connection that sends part of a further
+//     request line and then goes quiet is closed like an idle one, unjournaled.
+// - The status of such an answer comes from libmicrohttpd's own error log
+//   (MHD_OPTION_EXTERNAL_LOGGER: "Error processing request (HTTP response code is
+//   N ..."), which does not say which connection it concerns. Each logged status is
+//   matched to a connection that closes later with an unseen answer; when the
+//   candidates disagree, the entry carries no HTTP_STATUS rather than a guess.
 // - Connections are counted in NOTIFY_CONNECTION for IdleFor() and Quiesce(); the
 //   counters are read from other threads, hence the mutex.
 // - SIGPIPE: libmicrohttpd sends with MSG_NOSIGNAL on Linux
@@ -34,7 +52,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <new>
 #include <utility>
@@ -42,9 +64,11 @@
 
 #include "common/text.h"
 #include "http/auth.h"
+#include "http/rejection.h"
 #include "http/request_checks.h"
 #include "http/server.h"
 #include "http/socket_address.h"
+#include "http/tcp_counters.h"
 
 namespace selfheal {
 
@@ -53,6 +77,7 @@ namespace {
 constexpr size_t kConnectionMemoryBytes = 32 * 1024;  // headers; beyond: MHD sends 431
 constexpr unsigned kConnectionsBeyondLimit = 16;      // answered 503, not dropped
 constexpr uint64_t kMaxDiscardBytes = 1024 * 1024;    // of a chunked body over the limit
+constexpr size_t kMaxPendingAnswers = 64;             // libmicrohttpd answers not yet matched
 constexpr const char* kHealthPath = "/-/healthy";
 constexpr const char* kJson = "application/json";
 
@@ -61,9 +86,60 @@ using Headers = std::vector<std::pair<const char*, std::string>>;
 
 enum class Stage { kStarted, kReadingBody, kAnswered };
 
+// Per connection (libmicrohttpd's socket context), from NOTIFY_CONNECTION STARTED to
+// CLOSED; touched on the server thread only, except `since` (under track_mu_).
+struct ConnectionState {
+  int fd = -1;
+  std::string remote;
+  uint64_t since = 0;       // tick of the start, or of the end of the last request seen
+  unsigned requests = 0;    // request lines libmicrohttpd parsed (URI callbacks)
+  bool in_request = false;  // from the URI callback to NOTIFY_COMPLETED
+  uint64_t written = 0;     // TcpCounters::bytes_written when the last request ended
+};
+
+// A status libmicrohttpd logged answering a request itself, not yet matched.
+struct MhdAnswer {
+  uint64_t tick;
+  unsigned status;
+};
+
+struct Refusal {
+  const char* reason;
+  std::string error;
+};
+
+// Reason and error of a request libmicrohttpd answered with `status` (0: unknown).
+Refusal MhdRefusal(unsigned status) {
+  const char* phrase = status != 0 ? MHD_get_reason_phrase_for(status) : nullptr;
+  const std::string answered =
+      status == 0 ? std::string("libmicrohttpd answered it itself")
+                  : "libmicrohttpd answered " + std::to_string(status) +
+                        (phrase != nullptr && *phrase != '\0' ? " " + std::string(phrase) : "");
+  const std::string buffer = std::to_string(kConnectionMemoryBytes / 1024) + " KiB";
+  switch (status) {
+    case 0:
+      return {"malformed", "request line or headers malformed or too long; " + answered};
+    case MHD_HTTP_BAD_REQUEST:
+      return {"malformed", "malformed request line, headers or chunk framing; " + answered};
+    case MHD_HTTP_CONTENT_TOO_LARGE:
+      return {"body-too-large", "Content-Length beyond what libmicrohttpd takes; " + answered};
+    case MHD_HTTP_URI_TOO_LONG:
+      return {"uri-too-long",
+              "request line longer than the connection's " + buffer + "; " + answered};
+    case MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE:
+      return {"headers-too-large",
+              "headers larger than the connection's " + buffer + "; " + answered};
+    case MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED:
+      return {"unsupported-http-version", "HTTP version other than 1.x; " + answered};
+    default:
+      return {"malformed", answered};
+  }
+}
+
 struct RequestContext {
   Stage stage = Stage::kStarted;
-  std::string uri;  // raw request target, for requests that never reach the handler
+  std::string uri;     // raw request target, for requests that never reach the handler
+  std::string method;  // set on the first call of the access handler
   std::string body;
   bool too_large = false;
   uint64_t dropped = 0;  // body bytes read and dropped after the limit was passed
@@ -73,6 +149,12 @@ std::string RemoteOf(MHD_Connection* connection) {
   const MHD_ConnectionInfo* info =
       MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   return FormatSocketAddress(info != nullptr ? info->client_addr : nullptr);
+}
+
+ConnectionState* StateOf(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info != nullptr ? static_cast<ConnectionState*>(info->socket_context) : nullptr;
 }
 
 std::optional<std::string_view> HeaderOf(MHD_Connection* connection, const char* name) {
@@ -107,6 +189,7 @@ class MhdServer final : public HttpServer {
                           MHD_RequestTerminationCode code);
   static void OnConnection(void* cls, MHD_Connection* connection, void** socket_context,
                            MHD_ConnectionNotificationCode code);
+  static void OnLog(void* cls, const char* format, va_list args);
 
   MHD_Result Access(MHD_Connection* connection, std::string_view url,
                     std::string_view method, const char* upload_data,
@@ -123,6 +206,10 @@ class MhdServer final : public HttpServer {
                   const std::string& body, const Headers& headers, bool close);
   void Completed(MHD_Connection* connection, RequestContext* request,
                  MHD_RequestTerminationCode code);
+  void ConnectionStarted(MHD_Connection* connection, void** socket_context);
+  void ConnectionClosed(ConnectionState& state);
+  void MhdAnswered(unsigned status);
+  unsigned ClaimMhdAnswer(const ConnectionState& state, unsigned status);
   unsigned OpenConnections() const;
 
   const ServerOptions options_;
@@ -135,6 +222,12 @@ class MhdServer final : public HttpServer {
   std::condition_variable closed_;
   unsigned open_connections_ = 0;        // guarded by mu_
   SteadyClock::time_point last_closed_;  // guarded by mu_; the start counts as a close
+
+  // Matching libmicrohttpd's own answers to connections; see the notes at the top.
+  std::mutex track_mu_;
+  uint64_t tick_ = 0;                      // guarded by track_mu_
+  std::deque<MhdAnswer> mhd_answers_;      // guarded by track_mu_, oldest first
+  std::vector<ConnectionState*> tracked_;  // guarded by track_mu_: open connections
 };
 
 Status MhdServer::Run(int listen_fd) {
@@ -142,11 +235,14 @@ Status MhdServer::Run(int listen_fd) {
                              options_.request_timeout).count();
   const unsigned timeout = static_cast<unsigned>(std::clamp<long long>(timeout_s, 1, 86400));
   const unsigned mhd_limit = options_.max_connections + kConnectionsBeyondLimit;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
+  // MHD_USE_ERROR_LOG: its messages go to OnLog only (never to stderr), which keeps
+  // the statuses of the answers libmicrohttpd gives by itself.
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
   flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL
                                                                    : MHD_USE_POLL;
   daemon_ = MHD_start_daemon(
       flags, 0, nullptr, nullptr, &MhdServer::OnAccess, this,
+      MHD_OPTION_EXTERNAL_LOGGER, &MhdServer::OnLog, this,  // first, or some go to stderr
       MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(listen_fd),
       MHD_OPTION_CONNECTION_TIMEOUT, timeout,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, kConnectionMemoryBytes,
@@ -191,9 +287,13 @@ unsigned MhdServer::OpenConnections() const {
 
 // --- libmicrohttpd callbacks: C frames, so nothing may throw through them. ---
 
-void* MhdServer::OnUri(void*, const char* uri, MHD_Connection*) {
+void* MhdServer::OnUri(void*, const char* uri, MHD_Connection* connection) {
+  if (ConnectionState* state = StateOf(connection)) {
+    ++state->requests;
+    state->in_request = true;
+  }
   auto* request = new (std::nothrow) RequestContext;
-  if (request != nullptr) {
+  if (request != nullptr && uri != nullptr) {
     try {
       request->uri = uri;
     } catch (...) {
@@ -226,9 +326,25 @@ void MhdServer::OnCompleted(void* cls, MHD_Connection* connection, void** reques
   delete request;
 }
 
-void MhdServer::OnConnection(void* cls, MHD_Connection*, void**,
+void MhdServer::OnConnection(void* cls, MHD_Connection* connection, void** socket_context,
                              MHD_ConnectionNotificationCode code) {
   auto* self = static_cast<MhdServer*>(cls);
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    try {
+      self->ConnectionStarted(connection, socket_context);
+    } catch (...) {
+    }
+  } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+    auto* state = static_cast<ConnectionState*>(*socket_context);
+    *socket_context = nullptr;
+    if (state != nullptr) {
+      try {
+        self->ConnectionClosed(*state);
+      } catch (...) {
+      }
+      delete state;
+    }
+  }
   try {
     std::lock_guard<std::mutex> lock(self->mu_);
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
@@ -242,6 +358,23 @@ void MhdServer::OnConnection(void* cls, MHD_Connection*, void**,
   }
 }
 
+void MhdServer::OnLog(void* cls, const char* format, va_list args) {
+  // transmit_error_response() in libmicrohttpd 0.9.75 logs "Error processing request
+  // (HTTP response code is %u ('%s')). Closing connection." for each answer it gives
+  // itself; everything else it logs is dropped here.
+  char text[512];
+  if (format == nullptr || std::vsnprintf(text, sizeof text, format, args) < 0) return;
+  constexpr const char* kMarker = "HTTP response code is ";
+  const char* at = std::strstr(text, kMarker);
+  if (at == nullptr) return;
+  const unsigned long status = std::strtoul(at + std::strlen(kMarker), nullptr, 10);
+  if (status < 100 || status > 599) return;
+  try {
+    static_cast<MhdServer*>(cls)->MhdAnswered(static_cast<unsigned>(status));
+  } catch (...) {
+  }
+}
+
 // --- request handling ---
 
 MHD_Result MhdServer::Access(MHD_Connection* connection, std::string_view url,
@@ -249,6 +382,7 @@ MHD_Result MhdServer::Access(MHD_Connection* connection, std::string_view url,
                              size_t* upload_data_size, RequestContext& request) {
   switch (request.stage) {
     case Stage::kStarted:
+      request.method = method;
       return CheckHeaders(connection, url, method, request);
     case Stage::kReadingBody:
       if (*upload_data_size != 0) return ReadBody(upload_data, upload_data_size, request);
@@ -354,7 +488,8 @@ MHD_Result MhdServer::Answer(MHD_Connection* connection, std::string_view url,
   }
   HttpResponse response;
   try {
-    response = handler_(WebhookRequest{std::move(request.body), RemoteOf(connection)});
+    response = handler_(WebhookRequest{std::move(request.body), RemoteOf(connection),
+                                       std::string(method), std::string(url)});
   } catch (const std::exception& e) {
     return Reject(connection, url, method, request, MHD_HTTP_INTERNAL_SERVER_ERROR,
                   "handler-error", std::string("handler failed: ") + e.what());
@@ -372,18 +507,9 @@ MHD_Result MhdServer::Reject(MHD_Connection* connection, std::string_view url,
                              std::string_view method, RequestContext& request,
                              unsigned status, const char* reason, const std::string& detail,
                              Headers headers) {
-  const std::string remote = RemoteOf(connection);
-  const std::string path = EscapeForLog(url);
-  const std::string method_text = EscapeForLog(method, 32);
-  journal_.Write(AuditEvent{
-      EventType::kRequestRejected, 4,
-      "Rejected request from '" + remote + "': " + method_text + " '" + path + "' " +
-          detail + ", skipping.",
-      {{"REMOTE", remote},
-       {"HTTP_METHOD", method_text},
-       {"HTTP_PATH", path},
-       {"HTTP_STATUS", std::to_string(status)},
-       {"REASON", reason}}});
+  journal_.Write(RequestRejectedEvent({RemoteOf(connection), std::string(method),
+                                       std::string(url), static_cast<int>(status), reason,
+                                       detail}));
   // A rejected request's body is never read, so the connection cannot be reused; say
   // so rather than let libmicrohttpd close it silently after the answer.
   const bool close = status != MHD_HTTP_NOT_FOUND && status != MHD_HTTP_METHOD_NOT_ALLOWED;
@@ -411,39 +537,145 @@ MHD_Result MhdServer::Send(MHD_Connection* connection, RequestContext& request,
 
 void MhdServer::Completed(MHD_Connection* connection, RequestContext* request,
                           MHD_RequestTerminationCode code) {
+  // A response queued while we never answered is libmicrohttpd's own.
+  unsigned mhd_status = 0;
+  if (request == nullptr || request->stage != Stage::kAnswered) {
+    const MHD_ConnectionInfo* info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_HTTP_STATUS);
+    if (info != nullptr) mhd_status = info->http_status;
+  }
+  ConnectionState* state = StateOf(connection);
+  if (state != nullptr) {
+    if (mhd_status != 0) ClaimMhdAnswer(*state, mhd_status);
+    state->in_request = false;
+    std::optional<TcpCounters> counters = ReadTcpCounters(state->fd);
+    state->written = counters ? counters->bytes_written : 0;
+    std::lock_guard<std::mutex> lock(track_mu_);
+    state->since = ++tick_;
+  }
   if (request == nullptr || request->stage == Stage::kAnswered) return;
-  const char* what = "ended before it was answered";
-  const char* reason = "incomplete";
-  switch (code) {
-    case MHD_REQUEST_TERMINATED_COMPLETED_OK:
-    case MHD_REQUEST_TERMINATED_WITH_ERROR:
-      what = "was refused by libmicrohttpd (malformed, or headers over the size limit)";
-      reason = "malformed";
-      break;
-    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
-      what = "timed out before it was complete";
-      reason = "timeout";
-      break;
-    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
-      what = "was cut off by the server stopping";
-      reason = "shutdown";
-      break;
-    case MHD_REQUEST_TERMINATED_READ_ERROR:
-    case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
-      what = "was abandoned by the client before it was complete";
-      reason = "client-abort";
-      break;
+
+  RequestRejection rejection;
+  rejection.remote = state != nullptr ? state->remote : RemoteOf(connection);
+  rejection.method = request->method;
+  rejection.path = request->uri;
+  if (mhd_status != 0) {
+    Refusal refusal = MhdRefusal(mhd_status);
+    rejection.http_status = static_cast<int>(mhd_status);
+    rejection.reason = refusal.reason;
+    rejection.error = std::move(refusal.error);
+  } else if (request->too_large) {
+    rejection.reason = "body-too-large";
+    rejection.error = "the chunked body went on far past the size limit; connection closed";
+  } else {
+    switch (code) {
+      case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+        rejection.reason = "timeout";
+        rejection.error = "timed out before it was complete";
+        break;
+      case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+        rejection.reason = "shutdown";
+        rejection.error = "cut off by the server stopping";
+        break;
+      case MHD_REQUEST_TERMINATED_READ_ERROR:
+      case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+        rejection.reason = "client-abort";
+        rejection.error = "abandoned by the client before it was complete";
+        break;
+      default:
+        rejection.reason = "malformed";
+        rejection.error = "closed by libmicrohttpd without an answer (malformed request)";
+        break;
+    }
   }
-  if (request->too_large) {
-    what = "was closed: the chunked body went on far past the size limit";
-    reason = "body-too-large";
+  journal_.Write(RequestRejectedEvent(rejection));
+}
+
+void MhdServer::ConnectionStarted(MHD_Connection* connection, void** socket_context) {
+  auto* state = new (std::nothrow) ConnectionState;
+  if (state == nullptr) return;  // not tracked: nothing journaled at its close
+  const MHD_ConnectionInfo* fd =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+  state->fd = fd != nullptr ? fd->connect_fd : -1;
+  try {
+    state->remote = RemoteOf(connection);
+    std::lock_guard<std::mutex> lock(track_mu_);
+    state->since = tick_;
+    tracked_.push_back(state);
+  } catch (...) {
+    delete state;
+    return;
   }
-  const std::string remote = RemoteOf(connection);
-  const std::string target = EscapeForLog(request->uri);
-  journal_.Write(AuditEvent{
-      EventType::kRequestRejected, 4,
-      "Request from '" + remote + "' for '" + target + "' " + what + ", skipping.",
-      {{"REMOTE", remote}, {"HTTP_PATH", target}, {"REASON", reason}}});
+  *socket_context = state;
+}
+
+void MhdServer::ConnectionClosed(ConnectionState& state) {
+  // Has the client sent something that never became a request we saw? Connections
+  // whose counters the kernel does not give (not TCP) are never journaled from here.
+  std::optional<TcpCounters> counters =
+      state.in_request ? std::nullopt : ReadTcpCounters(state.fd);
+  if (counters) {
+    // After the last request we saw ended, at most a FIN was written by an idle close.
+    const bool answered = counters->bytes_written > state.written + 1;
+    const bool unseen = state.requests == 0 ? counters->data_segments_in > 0 : answered;
+    if (unseen) {
+      RequestRejection rejection;
+      rejection.remote = state.remote;
+      if (answered) {
+        const unsigned status = ClaimMhdAnswer(state, 0);
+        Refusal refusal = MhdRefusal(status);
+        rejection.http_status = static_cast<int>(status);
+        rejection.reason = refusal.reason;
+        rejection.error = std::move(refusal.error);
+      } else {
+        rejection.reason = "incomplete";
+        rejection.error =
+            "sent data but no complete request line before the connection closed "
+            "(timed out, abandoned, or a request line libmicrohttpd could not parse)";
+      }
+      journal_.Write(RequestRejectedEvent(rejection));
+    }
+  }
+  // Forget the answers no open connection can claim any more: those logged before
+  // the oldest `since` of the connections still open.
+  std::lock_guard<std::mutex> lock(track_mu_);
+  tracked_.erase(std::remove(tracked_.begin(), tracked_.end(), &state), tracked_.end());
+  uint64_t oldest = tick_;
+  for (const ConnectionState* open : tracked_) oldest = std::min(oldest, open->since);
+  while (!mhd_answers_.empty() && mhd_answers_.front().tick <= oldest) {
+    mhd_answers_.pop_front();
+  }
+}
+
+void MhdServer::MhdAnswered(unsigned status) {
+  std::lock_guard<std::mutex> lock(track_mu_);
+  mhd_answers_.push_back({++tick_, status});
+  if (mhd_answers_.size() > kMaxPendingAnswers) mhd_answers_.pop_front();
+}
+
+// With `status` known (from NOTIFY_COMPLETED): drops the oldest matching answer logged
+// since the connection's last request ended, and returns `status`. With 0: the status
+// of the answers logged since then, if they agree (the oldest is taken), else 0.
+unsigned MhdServer::ClaimMhdAnswer(const ConnectionState& state, unsigned status) {
+  std::lock_guard<std::mutex> lock(track_mu_);
+  auto oldest = mhd_answers_.end();
+  for (auto it = mhd_answers_.begin(); it != mhd_answers_.end(); ++it) {
+    if (it->tick <= state.since) continue;
+    if (status != 0) {
+      if (it->status != status) continue;
+      mhd_answers_.erase(it);
+      return status;
+    }
+    if (oldest == mhd_answers_.end()) {
+      oldest = it;
+    } else if (it->status != oldest->status) {
+      return 0;  // two candidates disagree: no status rather than a guess
+    }
+  }
+  if (status != 0 || oldest == mhd_answers_.end()) return status;
+  status = oldest->status;
+  mhd_answers_.erase(oldest);
+  return status;
 }
 
 }  // namespace

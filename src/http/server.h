@@ -20,6 +20,8 @@ namespace selfheal {
 struct WebhookRequest {
   std::string body;
   std::string remote;  // "127.0.0.1:53412"
+  std::string method{};  // "POST", set by the server (for the journal)
+  std::string path{};    // the webhook path it was posted to
 };
 
 struct HttpResponse {

@@ -61,7 +61,7 @@ std::string AlertJson(const Alert& alert) {
   out += ",\"startsAt\":";
   AppendJsonString(out, alert.starts_at_text);
   out += ",\"endsAt\":";
-  AppendJsonString(out, FormatRfc3339(alert.ends_at));
+  AppendJsonString(out, alert.ends_at_text);
   out += ",\"generatorURL\":";
   AppendJsonString(out, alert.generator_url);
   out += ",\"fingerprint\":";

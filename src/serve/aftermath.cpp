@@ -1,5 +1,7 @@
 #include "serve/aftermath.h"
 
+#include <filesystem>
+
 #include "common/text.h"
 #include "escalate/alertmanager_client.h"
 #include "metrics/textfile.h"
@@ -38,6 +40,13 @@ DeliveryReport Aftermath::DeliverAndPublish(TimePoint now) {
   DeliveryReport report = DeliverDue(
       store_, [&](const Escalation& e) { return client.Post(e.payload); }, journal_, now);
   if (server_.metrics_textfile.empty()) return report;
+  // node_exporter's textfile directory is optional (no node_exporter on this host):
+  // without it there is nobody to publish to, and nothing to warn about each time.
+  std::error_code ec;
+  if (!std::filesystem::is_directory(
+          std::filesystem::path(server_.metrics_textfile).parent_path(), ec)) {
+    return report;
+  }
   auto totals = store_.ReadTotals();
   auto status = store_.ListStatus(now);
   Status written = totals.ok() && status.ok()

@@ -24,7 +24,8 @@ class Aftermath {
 
   // Delivers due escalations (and, when EscalateExec= is set, nothing more here: the
   // command is run by the service as its own transient unit) and rewrites the metrics
-  // textfile. Metrics are best effort: a failure is journaled at warning.
+  // textfile when its directory exists. Metrics are best effort: a failure to write
+  // is journaled at warning.
   DeliveryReport DeliverAndPublish(TimePoint now);
 
  private:

@@ -24,7 +24,8 @@ class Connection;
 
 class SqliteStore final : public StateStore {
  public:
-  // Opens (creating it with mode 0600 and migrating its schema) DIR/state.db.
+  // Opens (creating it with mode 0600 and migrating its schema) DIR/state.db, and
+  // DIR/state.db-writers, where waiting writers mark themselves (writer_turns.h).
   // read_only opens the file as it is, for `status` and `simulate`: it creates nothing,
   // migrates nothing, and every write returns kUnavailable.
   // Errors: kUnavailable when the directory is missing, the file cannot be opened, is

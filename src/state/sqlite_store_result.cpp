@@ -102,7 +102,8 @@ Result<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_attem
     }
     switch (r.outcome) {
       case Outcome::kHealed: {
-        Query forget = tx.Sql("UPDATE attempts SET counts = 0 WHERE handler = ?1 AND instance = ?2 AND counts = 1");
+        Query forget = tx.Sql(
+            "UPDATE attempts SET counts = 0 WHERE handler = ?1 AND instance = ?2 AND counts = 1");
         if (Status s = forget.Bind(r.handler, r.instance).Run(); !s.ok()) return s.error();
         Query close = tx.Sql("DELETE FROM breakers WHERE handler = ?1 AND instance = ?2");
         if (Status s = close.Bind(r.handler, r.instance).Run(); !s.ok()) return s.error();

@@ -349,6 +349,11 @@ _harness_exit() {
   trap - EXIT INT TERM
   container_teardown
   ((T_FAILED > 0 && rc == 0)) && rc=1
+  # A scenario that ran no check proved nothing (it broke early): fail it.
+  if ((T_COUNT == 0 && rc == 0)) && [[ ${HARNESS_REQUIRE_CHECKS:-1} == 1 ]]; then
+    printf 'not ok - %s: ran no check\n' "$T_SCENARIO"
+    rc=1
+  fi
   diag "$T_SCENARIO: $T_COUNT checks, $T_FAILED failed, $(_elapsed "$T_START")s" \
     "(boot ${T_BOOT_SECS:--}s, teardown ${T_TEARDOWN_SECS:--}s)"
   exit "$rc"

@@ -15,6 +15,7 @@ Alert SampleAlert() {
   a.fingerprint = "82cf4c324f050464";
   a.starts_at_text = "2026-11-22T01:25:02.807Z";
   a.starts_at = *ParseRfc3339(a.starts_at_text);
+  a.ends_at_text = "0001-01-01T00:00:00Z";
   return a;
 }
 
@@ -65,6 +66,7 @@ TEST(LaunchRequestTest, CommandUserAndTimeoutComeFromConfigOnly) {
 
 TEST(LaunchRequestTest, AlertJsonCarriesTheWholeAlert) {
   std::string json = AlertJson(SampleAlert());
+  EXPECT_NE(json.find("\"endsAt\":\"0001-01-01T00:00:00Z\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"fingerprint\":\"82cf4c324f050464\""), std::string::npos);
   EXPECT_NE(json.find("Grüße\\n$(rm -rf /)"), std::string::npos);
 }

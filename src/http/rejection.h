@@ -1,0 +1,28 @@
+// rejection.h — the journal entry of a request that was answered, or ended, without
+// being acted on. One shape for every source: the server's own checks, the answers
+// libmicrohttpd gives by itself, and the webhook service's payload and store errors.
+#pragma once
+
+#include <string>
+
+#include "journal/journal.h"
+
+namespace selfheal {
+
+struct RequestRejection {
+  std::string remote;    // "127.0.0.1:53412"
+  std::string method;    // "" when no request line was read
+  std::string path;      // the request target; "" when no request line was read
+  int http_status = 0;   // the answer's status; 0 when none was sent or it is not known
+  std::string reason;    // short stable code: "not-found", "malformed-payload", …
+  std::string error;     // what was wrong, for a human: one line, any value from
+                         // outside in it already escaped (EscapeForLog)
+};
+
+// EventType::kRequestRejected. MESSAGE "Rejected request from 'R' (POST '/x', HTTP 404):
+// not found, skipping."; fields REMOTE, REASON, ERROR, and HTTP_STATUS, HTTP_METHOD and
+// HTTP_PATH when known. Priority err (3) for a 5xx answer, warning (4) otherwise.
+// Method and path are escaped (EscapeForLog) in the message and the fields.
+AuditEvent RequestRejectedEvent(const RequestRejection& rejection);
+
+}  // namespace selfheal
