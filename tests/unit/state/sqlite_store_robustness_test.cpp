@@ -205,13 +205,23 @@ TEST(SqliteStoreRobustnessTest, MissingDirectoryIsAClearError) {
 }
 
 TEST(SqliteStoreRobustnessTest, ReadOnlyDirectoryRefusesANewDatabase) {
-  if (geteuid() == 0) GTEST_SKIP() << "root ignores permission bits";
   TempDir dir;
-  ASSERT_EQ(chmod(dir.path().c_str(), 0500), 0);
-  auto opened = SqliteStore::Open(dir.path());
-  ASSERT_FALSE(opened.ok());
-  EXPECT_EQ(opened.error().code, Errc::kUnavailable);
-  EXPECT_TRUE(Contains(opened.error().message, dir.db())) << opened.error().message;
+  ASSERT_EQ(chmod(dir.path().c_str(), 0555), 0);
+  // Root ignores permission bits, so the open runs in a child that is nobody (the
+  // directory is readable by all and writable by no one).
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(2);
+    auto opened = SqliteStore::Open(dir.path());
+    bool refused = !opened.ok() && opened.error().code == Errc::kUnavailable &&
+                   Contains(opened.error().message, dir.db());
+    _exit(refused ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the open was not refused; 2: could not become nobody";
 }
 
 TEST(SqliteStoreRobustnessTest, DatabaseFromANewerSelfHealIsRefused) {
