@@ -1,5 +1,7 @@
 #include "alert/alert.h"
 
+#include "common/text.h"
+
 namespace selfheal {
 namespace {
 
@@ -16,6 +18,19 @@ const std::string& Alert::instance() const { return LabelOrEmpty(labels, "instan
 
 const char* AlertStatusName(AlertStatus status) {
   return status == AlertStatus::kFiring ? "firing" : "resolved";
+}
+
+void AppendLabelSetJson(std::string& out, const LabelSet& set) {
+  out += '{';
+  bool first = true;
+  for (const auto& [name, value] : set) {
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(out, name);
+    out += ':';
+    AppendJsonString(out, value);
+  }
+  out += '}';
 }
 
 }  // namespace selfheal

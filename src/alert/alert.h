@@ -48,4 +48,7 @@ struct Webhook {
 
 const char* AlertStatusName(AlertStatus status);  // "firing" / "resolved"
 
+// Appends `set` to `out` as one JSON object of strings, in name order.
+void AppendLabelSetJson(std::string& out, const LabelSet& set);
+
 }  // namespace selfheal

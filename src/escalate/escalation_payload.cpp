@@ -86,28 +86,13 @@ LabelSet EscalationAnnotations(const EscalationFacts& f) {
   return annotations;
 }
 
-// Twin of AppendLabelObject in launch/launch_request.cpp; one shared helper in
-// common/text.h would serve both.
-void AppendObject(std::string& out, const LabelSet& pairs) {
-  out += '{';
-  bool first = true;
-  for (const auto& [name, value] : pairs) {
-    if (!first) out += ',';
-    first = false;
-    AppendJsonString(out, name);
-    out += ':';
-    AppendJsonString(out, value);
-  }
-  out += '}';
-}
-
 }  // namespace
 
 std::string BuildEscalationPayload(const EscalationFacts& f) {
   std::string out = "[{\"labels\":";
-  AppendObject(out, EscalationLabels(f));
+  AppendLabelSetJson(out, EscalationLabels(f));
   out += ",\"annotations\":";
-  AppendObject(out, EscalationAnnotations(f));
+  AppendLabelSetJson(out, EscalationAnnotations(f));
   out += ",\"startsAt\":";
   AppendJsonString(out, FormatRfc3339(f.opened_at));
   if (f.window > Duration::zero()) {

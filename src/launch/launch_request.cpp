@@ -34,30 +34,14 @@ std::string EnvironmentName(std::string_view name) {
   return out;
 }
 
-namespace {
-
-void AppendLabelObject(std::string& out, const LabelSet& set) {
-  out += '{';
-  bool first = true;
-  for (const auto& [name, value] : set) {
-    if (!first) out += ',';
-    first = false;
-    AppendJsonString(out, name);
-    out += ':';
-    AppendJsonString(out, value);
-  }
-  out += '}';
-}
-
-}  // namespace
 
 std::string AlertJson(const Alert& alert) {
   std::string out = "{\"status\":";
   AppendJsonString(out, AlertStatusName(alert.status));
   out += ",\"labels\":";
-  AppendLabelObject(out, alert.labels);
+  AppendLabelSetJson(out, alert.labels);
   out += ",\"annotations\":";
-  AppendLabelObject(out, alert.annotations);
+  AppendLabelSetJson(out, alert.annotations);
   out += ",\"startsAt\":";
   AppendJsonString(out, alert.starts_at_text);
   out += ",\"endsAt\":";

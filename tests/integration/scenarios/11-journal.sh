@@ -135,7 +135,8 @@ assert_contains "$explained" "The alert DiskSpaceLow on instance web-1:9100" "jo
 assert_contains "$explained" "journalctl SELF_HEAL_FINGERPRINT=82cf4c324f050464" "journalctl -x: how to see the whole story"
 explained=$(in_container journalctl -b -x --no-pager -t self-heal "MESSAGE_ID=$rejected_id")
 assert_contains "$explained" "Subject: self-heal rejected a request" "journalctl -x: rejection subject"
-assert_contains "$explained" "was answered with HTTP 401" "journalctl -x: rejection text with the status"
+assert_contains "$explained" "was rejected and nothing was acted on:" "journalctl -x: rejection text"
+assert_contains "$explained" "(POST '/', HTTP 401)" "journalctl -x: the message carries the status"
 # An unknown @FIELD@ is printed as its bare name: "answered with HTTP SELF_HEAL_HTTP_STATUS".
 unfilled=$(in_container journalctl -b -x --no-pager -t self-heal | grep '^░░' | grep -E 'SELF_HEAL_[A-Z_]+([^A-Z_=]|$)')
 assert_eq "" "$unfilled" "journalctl -x: every catalog placeholder filled in, in every self-heal entry"
