@@ -39,17 +39,6 @@ std::string Chunk(const std::string& data) {
   return size + data + "\r\n";
 }
 
-// Polls `condition` every 10 ms until it holds or `timeout` passes.
-template <typename F>
-bool Eventually(F condition, Duration timeout = std::chrono::seconds(5)) {
-  const auto deadline = SteadyClock::now() + timeout;
-  while (SteadyClock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return condition();
-}
-
 TEST(HttpServerTest, AnswersAHugeContentLengthWith413BeforeTheBodyIsSent) {
   RecordingJournal journal;
   RecordingHandler handler;
@@ -90,8 +79,13 @@ TEST(HttpServerTest, LeavesOversizedHeadersToLibmicrohttpdAndJournalsThem) {
   EXPECT_EQ(r->status, 431);  // Request Header Fields Too Large, from libmicrohttpd
   EXPECT_TRUE(handler.Seen().empty());
   ASSERT_TRUE(Eventually([&] { return journal.Events().size() == 1; }));
-  EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "malformed");
-  EXPECT_EQ(FieldOf(journal.Events()[0], "HTTP_PATH"), "/");
+  const AuditEvent e = journal.Events()[0];
+  EXPECT_EQ(e.priority, 4);
+  EXPECT_EQ(FieldOf(e, "REASON"), "headers-too-large");
+  EXPECT_EQ(FieldOf(e, "HTTP_STATUS"), "431");  // read from libmicrohttpd's own answer
+  EXPECT_EQ(FieldOf(e, "HTTP_PATH"), "/");
+  EXPECT_EQ(FieldOf(e, "REMOTE"), "127.0.0.1:" + std::to_string(c.LocalPort()));
+  EXPECT_NE(FieldOf(e, "ERROR").find("431"), std::string::npos) << FieldOf(e, "ERROR");
 }
 
 TEST(HttpServerTest, AcceptsABodyOfExactlyTheLimit) {
@@ -263,6 +257,7 @@ TEST(HttpServerTest, AnswersOverCapacityWith503RatherThanDropping) {
   ASSERT_EQ(journal.Events().size(), 1u);
   EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "over-capacity");
   EXPECT_EQ(FieldOf(journal.Events()[0], "HTTP_STATUS"), "503");
+  EXPECT_EQ(journal.Events()[0].priority, 3);  // a 5xx is an error
   EXPECT_TRUE(third.WaitClosed(std::chrono::seconds(3)));
 }
 

@@ -41,6 +41,8 @@ TEST(HttpServerTest, PassesAJsonPostToTheHandlerAndSendsItsAnswer) {
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].body, kPayload);
   EXPECT_EQ(seen[0].remote.rfind("127.0.0.1:", 0), 0u) << seen[0].remote;
+  EXPECT_EQ(seen[0].method, "POST");  // for the journal entry of a payload rejection
+  EXPECT_EQ(seen[0].path, "/alertmanager");
   EXPECT_TRUE(journal.Events().empty());
 }
 
@@ -94,8 +96,9 @@ TEST(HttpServerTest, AnswersAnUnknownPathWith404AndJournalsIt) {
   EXPECT_EQ(e.priority, 4);
   const std::string remote = FieldOf(e, "REMOTE");
   EXPECT_EQ(remote.rfind("127.0.0.1:", 0), 0u) << remote;
-  EXPECT_EQ(e.message,
-            "Rejected request from '" + remote + "': POST '/x' not found, skipping.");
+  EXPECT_EQ(e.message, "Rejected request from '" + remote +
+                           "' (POST '/x', HTTP 404): not found, skipping.");
+  EXPECT_EQ(FieldOf(e, "ERROR"), "not found");
   EXPECT_EQ(FieldOf(e, "HTTP_STATUS"), "404");
   EXPECT_EQ(FieldOf(e, "REASON"), "not-found");
   EXPECT_EQ(FieldOf(e, "HTTP_PATH"), "/x");
@@ -179,6 +182,8 @@ TEST(HttpServerTest, TurnsAHandlerExceptionInto500SoAlertmanagerRetries) {
   EXPECT_EQ(r.status, 500);
   ASSERT_EQ(journal.Events().size(), 1u);
   EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "handler-error");
+  EXPECT_EQ(FieldOf(journal.Events()[0], "HTTP_STATUS"), "500");
+  EXPECT_EQ(journal.Events()[0].priority, 3);  // a 5xx is an error
 }
 
 // --- authentication ---

@@ -142,6 +142,13 @@ RawConnection::RawConnection(int port) {
   }
 }
 
+int RawConnection::LocalPort() const {
+  sockaddr_in sin{};
+  socklen_t length = sizeof sin;
+  if (fd_ < 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&sin), &length) != 0) return 0;
+  return ntohs(sin.sin_port);
+}
+
 RawConnection::~RawConnection() {
   if (fd_ >= 0) close(fd_);
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "http/server.h"
@@ -75,6 +76,8 @@ class RawConnection {
   RawConnection& operator=(const RawConnection&) = delete;
 
   bool ok() const { return fd_ >= 0; }
+  // The client's port: the server journals it as REMOTE "127.0.0.1:PORT".
+  int LocalPort() const;
   bool Send(std::string_view bytes);
   // Reads one response (Content-Length framed; no body when `head_request`).
   std::optional<RawResponse> ReadResponse(Duration timeout = std::chrono::seconds(5),
@@ -116,6 +119,17 @@ class CurlSession {
  private:
   void* handle_;
 };
+
+// Polls `condition` every 10 ms until it holds or `timeout` passes.
+template <typename F>
+bool Eventually(F condition, Duration timeout = std::chrono::seconds(5)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return condition();
+}
 
 std::string ReadFileBytes(const std::string& path);
 std::string FixturePath(std::string_view name);  // in SELFHEAL_FIXTURES_DIR
