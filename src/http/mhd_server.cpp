@@ -125,10 +125,10 @@ Refusal MhdRefusal(unsigned status) {
       return {"body-too-large", "Content-Length beyond what libmicrohttpd takes; " + answered};
     case MHD_HTTP_URI_TOO_LONG:
       return {"uri-too-long",
-              "request line longer than the connection's " + buffer + "; " + answered};
+              "request line over the " + buffer + " a connection may use; " + answered};
     case MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE:
       return {"headers-too-large",
-              "headers larger than the connection's " + buffer + "; " + answered};
+              "headers over the " + buffer + " a connection may use; " + answered};
     case MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED:
       return {"unsupported-http-version", "HTTP version other than 1.x; " + answered};
     default:
@@ -610,6 +610,10 @@ void MhdServer::ConnectionStarted(MHD_Connection* connection, void** socket_cont
 }
 
 void MhdServer::ConnectionClosed(ConnectionState& state) {
+  {
+    std::lock_guard<std::mutex> lock(track_mu_);  // first: `state` is deleted after us
+    tracked_.erase(std::remove(tracked_.begin(), tracked_.end(), &state), tracked_.end());
+  }
   // Has the client sent something that never became a request we saw? Connections
   // whose counters the kernel does not give (not TCP) are never journaled from here.
   std::optional<TcpCounters> counters =
@@ -639,7 +643,6 @@ void MhdServer::ConnectionClosed(ConnectionState& state) {
   // Forget the answers no open connection can claim any more: those logged before
   // the oldest `since` of the connections still open.
   std::lock_guard<std::mutex> lock(track_mu_);
-  tracked_.erase(std::remove(tracked_.begin(), tracked_.end(), &state), tracked_.end());
   uint64_t oldest = tick_;
   for (const ConnectionState* open : tracked_) oldest = std::min(oldest, open->since);
   while (!mhd_answers_.empty() && mhd_answers_.front().tick <= oldest) {
