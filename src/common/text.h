@@ -12,6 +12,9 @@ namespace selfheal {
 // through unchanged.
 std::string EscapeForLog(std::string_view value, size_t max_bytes = 200);
 
+// ASCII case-insensitive equality (HTTP header tokens, schemes, media types).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 // Appends `value` to `out` as a JSON string literal (quotes included), escaping what
 // JSON requires plus all control characters.
 void AppendJsonString(std::string& out, std::string_view value);

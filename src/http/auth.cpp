@@ -2,21 +2,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include "common/text.h"
 
 namespace selfheal {
 
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // -1 for a byte outside the base64 alphabet.
 int Base64Value(unsigned char c) {
