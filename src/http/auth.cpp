@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+
 #include "common/text.h"
 
 namespace selfheal {

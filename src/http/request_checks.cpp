@@ -1,8 +1,8 @@
 #include "http/request_checks.h"
 
 #include <limits>
-#include "common/text.h"
 
+#include "common/text.h"
 
 namespace selfheal {
 
