@@ -266,33 +266,5 @@ TEST(SqliteStoreRobustnessTest, ReadOnlyOpenOfAnUninitialisedDatabaseIsNotFound)
   EXPECT_EQ(opened.error().code, Errc::kNotFound);
 }
 
-// Not run by default: prints how long Record of a launch takes with synchronous=FULL
-// on this disk. Run with --gtest_also_run_disabled_tests --gtest_filter='*Latency*'.
-TEST(SqliteStoreRobustnessTest, DISABLED_RecordLatencyOfALaunch) {
-  TempDir dir;
-  auto store = MustOpen(dir.path());
-  ASSERT_NE(store, nullptr);
-  HandlerConfig disk = MakeHandler("disk", "DiskSpaceLow", {});
-  std::vector<double> record_us, load_us;
-  for (int i = 0; i < 1000; ++i) {
-    Alert alert = MakeAlert("DiskSpaceLow", "web-" + std::to_string(i % 10), "fp-" + std::to_string(i));
-    TimePoint now = kT0 + i * 1s;
-    auto t0 = std::chrono::steady_clock::now();
-    auto h = store->LoadHistory(alert, {&disk}, now);
-    auto t1 = std::chrono::steady_clock::now();
-    Status s = store->Record(alert, Launch(disk, 1), now);
-    auto t2 = std::chrono::steady_clock::now();
-    ASSERT_TRUE(h.ok() && s.ok());
-    load_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-    record_us.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
-  }
-  for (auto* v : {&record_us, &load_us}) std::sort(v->begin(), v->end());
-  auto at = [](const std::vector<double>& v, double q) { return v[static_cast<size_t>(q * (v.size() - 1))]; };
-  printf("Record(launch): median %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n", at(record_us, 0.5),
-         at(record_us, 0.9), at(record_us, 0.99), record_us.back());
-  printf("LoadHistory:    median %.0f us, p90 %.0f us, p99 %.0f us\n", at(load_us, 0.5),
-         at(load_us, 0.9), at(load_us, 0.99));
-}
-
 }  // namespace
 }  // namespace selfheal
