@@ -21,20 +21,7 @@ IdleTimeoutSec=3s
 [Escalation]
 AlertmanagerURL=http://127.0.0.1:$port
 EOF
-for spec in "fail1 Broken b-1 1" "giveup GiveUp g-1 2" "giveup2 GiveUpLate g-2 2"; do
-  read -r name alert inst code <<<"$spec"
-  it_handler "$name" <<EOF
-[Match]
-AlertName=$alert
-Instance=$inst
-[Run]
-Exec=$IT_BIN/test-handler $code
-TimeoutSec=20s
-[Limit]
-MaxAttempts=3
-Window=1h
-EOF
-done
+it_exit_handlers "fail1 Broken b-1 1" "giveup GiveUp g-1 2" "giveup2 GiveUpLate g-2 2"
 assert_ok in_container self-heal check
 
 receiver_up() { in_container ss -Hltn "sport = :$port" | grep -q "127.0.0.1:$port"; }

@@ -25,21 +25,7 @@ configure() {
 [Escalation]
 AlertmanagerURL=http://127.0.0.1:19093
 EOF
-  local spec name alert inst code
-  for spec in "gu GiveUp r-1 2" "fail Broken r-2 1"; do
-    read -r name alert inst code <<<"$spec"
-    it_handler "$name" <<EOF
-[Match]
-AlertName=$alert
-Instance=$inst
-[Run]
-Exec=$IT_BIN/test-handler $code
-TimeoutSec=20s
-[Limit]
-MaxAttempts=3
-Window=1h
-EOF
-  done
+  it_exit_handlers "gu GiveUp r-1 2" "fail Broken r-2 1"
 }
 key() { in_container self-heal status --json 2>/dev/null | jq -c --arg i "$1" 'select(.instance == $i)'; }
 

@@ -53,6 +53,25 @@ it_boot() {
 
 it_conf() { cat >"$CT_ROOT/etc/self-heal/self-heal.conf"; }
 it_handler() { cat >"$CT_ROOT/etc/self-heal/handlers.d/$1.conf"; }
+# it_exit_handlers "NAME ALERTNAME INSTANCE EXIT_CODE"...: one handler each, running
+# test-handler with that exit code, MaxAttempts=3 within 1h.
+it_exit_handlers() {
+  local spec name alert inst code
+  for spec in "$@"; do
+    read -r name alert inst code <<<"$spec"
+    it_handler "$name" <<EOF
+[Match]
+AlertName=$alert
+Instance=$inst
+[Run]
+Exec=$IT_BIN/test-handler $code
+TimeoutSec=20s
+[Limit]
+MaxAttempts=3
+Window=1h
+EOF
+  done
+}
 
 it_payload() { /usr/bin/python3 "$IT_DATA/alerts.py" payload "$@"; }
 
