@@ -6,6 +6,7 @@
 #include "serve/webhook_service.h"
 
 #include "common/text.h"
+#include "http/request_checks.h"
 #include "launch/launch_request.h"
 #include "policy/decide.h"
 #include "serve/decision_event.h"
@@ -14,11 +15,9 @@ namespace selfheal {
 
 namespace {
 
-HttpResponse JsonError(int status, const std::string& message) {
-  std::string body = "{\"error\":";
-  AppendJsonString(body, message);
-  body += "}";
-  return {status, body};
+// The same one-line body the HTTP layer gives its own rejections.
+HttpResponse ErrorResponse(int status, const std::string& message) {
+  return {status, JsonError(message)};
 }
 
 void AppendDecision(std::string& out, const Alert& alert, const Decision& d) {
@@ -146,7 +145,7 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
   Result<Webhook> parsed = ParseWebhook(request.body, limits_);
   if (!parsed.ok()) {
     journal_.Write(RejectionEvent(request, 400, "malformed-payload", parsed.error().message));
-    return JsonError(400, parsed.error().message);
+    return ErrorResponse(400, parsed.error().message);
   }
   std::string decisions = "[";
   for (const Alert& alert : parsed.value().alerts) {
@@ -155,7 +154,7 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
     if (!history.ok()) {
       journal_.Write(RejectionEvent(request, 503, "store-unavailable",
                                     "state store unavailable: " + history.error().message));
-      return JsonError(503, "state store unavailable; retry");
+      return ErrorResponse(503, "state store unavailable; retry");
     }
     ForgetRunsThatNeverStarted(alert, history.value(), request.remote);
     Decision decision = Decide(alert, config_, history.value(), now);
@@ -165,11 +164,11 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
                                     "could not record the decision for '" +
                                         EscapeForLog(alert.alertname(), 80) +
                                         "': " + recorded.error().message));
-      return JsonError(503, "state store unavailable; retry");
+      return ErrorResponse(503, "state store unavailable; retry");
     }
     if (decision.verdict == Verdict::kLaunch && launcher_) {
       if (!Launch(alert, decision, request.remote, now)) {
-        return JsonError(503, "could not start the handler; retry");
+        return ErrorResponse(503, "could not start the handler; retry");
       }
     } else {
       journal_.Write(DecisionEvent(alert, decision, request.remote, ""));
