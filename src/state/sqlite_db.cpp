@@ -71,6 +71,31 @@ int Connection::RetryWhileBusy(void* arg, int count) {
   return 1;
 }
 
+// Switching a fresh file to WAL upgrades a read lock to a write lock inside one
+// statement, and SQLite does not call the busy handler for that upgrade (waiting there
+// could deadlock two upgraders), so two processes opening a new database at the same
+// moment see SQLITE_BUSY at once. Retrying the whole statement, which releases the
+// read lock in between, is safe; it is bounded like every other wait.
+namespace {
+
+int SwitchToWal(sqlite3* db, std::string* mode) {
+  auto deadline = std::chrono::steady_clock::now() + kBusyTimeout;
+  static thread_local std::minstd_rand jitter(static_cast<unsigned>(getpid()));
+  for (;;) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &stmt, nullptr);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      *mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+      rc = SQLITE_OK;
+    }
+    sqlite3_finalize(stmt);
+    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) return rc;
+    std::this_thread::sleep_for(std::chrono::microseconds(200 + jitter() % 800));
+  }
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only) {
   int flags = SQLITE_OPEN_NOMUTEX | (read_only ? SQLITE_OPEN_READONLY
                                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -94,19 +119,9 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bo
   }
   // journal_mode answers with the mode it ended up in; on a file that is not a
   // database it fails, which is the first sign of corruption we get.
-  sqlite3_stmt* stmt = nullptr;
-  rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &stmt, nullptr);
   std::string mode;
-  if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    rc = SQLITE_OK;
-  }
-  if (rc != SQLITE_OK) {
-    Error e = c->Fail(rc, what);
-    sqlite3_finalize(stmt);
-    return e;
-  }
-  sqlite3_finalize(stmt);
+  rc = SwitchToWal(db, &mode);
+  if (rc != SQLITE_OK) return c->Fail(rc, what);
   if (mode != "wal") {
     return Error{Errc::kUnavailable,
                  what + ": cannot switch the database to WAL mode (it stays in '" + mode + "')"};
