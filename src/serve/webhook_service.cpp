@@ -52,13 +52,18 @@ void WebhookService::SetOnStateChanged(std::function<void()> callback) {
 
 namespace {
 
-EscalationFacts FactsOf(const Alert& alert, const Decision& d, TimePoint now) {
+EscalationFacts FactsOf(const Alert& alert, const Decision& d, const History& history,
+                        TimePoint now) {
   EscalationFacts f;
   f.alertname = alert.alertname();
   f.instance = alert.instance();
   f.fingerprint = alert.fingerprint;
   f.handler = d.handler->name;
   f.attempts = d.handler->max_attempts;
+  if (auto key = history.keys.find(d.handler->name); key != history.keys.end()) {
+    f.attempts = static_cast<int>(key->second.attempts.size());
+    f.last_result = key->second.last_result;
+  }
   f.max_attempts = d.handler->max_attempts;
   f.window = d.handler->window;
   f.unit = UnitNameFor(d.handler->name, alert.instance());
@@ -174,7 +179,7 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
       journal_.Write(DecisionEvent(alert, decision, request.remote, ""));
     }
     if (decision.escalate && decision.handler && on_breaker_opened_) {
-      on_breaker_opened_(FactsOf(alert, decision, now));
+      on_breaker_opened_(FactsOf(alert, decision, history.value(), now));
     }
     AppendDecision(decisions, alert, decision);
   }

@@ -189,11 +189,13 @@ Result<History> SqliteStore::LoadHistory(const Alert& alert,
     }
     {
       Query q = tx.Sql(
-          "SELECT started_at, finished_at IS NULL FROM attempts "
+          "SELECT started_at, finished_at IS NULL, outcome FROM attempts "
           "WHERE handler = ?1 AND instance = ?2 AND orphan = 0 "
           "ORDER BY started_at DESC, id DESC LIMIT 1");
       if (q.Bind(handler->name, instance).Next()) {
-        key.run_active = q.Int(1) != 0 && now - q.Time(0) < handler->timeout + kResultGrace;
+        bool unfinished = q.Int(1) != 0;
+        key.run_active = unfinished && now - q.Time(0) < handler->timeout + kResultGrace;
+        key.last_result = !unfinished ? q.Text(2) : key.run_active ? "running" : "lost";
       }
       if (!q.status().ok()) return q.status().error();
     }

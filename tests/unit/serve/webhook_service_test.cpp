@@ -204,6 +204,36 @@ TEST_F(WebhookServiceTest, AttemptWhoseUnitNeverStartedNeitherBlocksNorDedupsThe
   EXPECT_EQ(journal_.events[0].priority, 4);
 }
 
+// A store whose key has spent its budget: three attempts, the last one lost.
+struct SpentBudgetStore : Store {
+  Result<History> LoadHistory(const Alert&, const std::vector<const HandlerConfig*>& handlers,
+                              TimePoint now) override {
+    History h;
+    KeyState& key = h.keys[handlers.front()->name];
+    key.attempts = {now - std::chrono::minutes(30), now - std::chrono::minutes(20),
+                    now - std::chrono::minutes(10)};
+    key.last_result = "lost";
+    return h;
+  }
+  Status Record(const Alert&, const Decision&, TimePoint) override { return Ok(); }
+  Status CancelLaunch(const Alert&, const Decision&, TimePoint) override { return Ok(); }
+};
+
+TEST_F(WebhookServiceTest, BreakerOpenedByADecisionEscalatesWithTheStoresLastResult) {
+  SpentBudgetStore store;
+  WebhookService service(config_, store, &launcher_, journal_, clock_);
+  std::vector<EscalationFacts> opened;
+  service.SetOnBreakerOpened([&](const EscalationFacts& f) { opened.push_back(f); });
+  EXPECT_EQ(service.Handle({Fixture("01-single-firing.json"), "127.0.0.1:4000"}).status, 200);
+  EXPECT_TRUE(launcher_.started.empty());
+  ASSERT_EQ(opened.size(), 1u);
+  EXPECT_EQ(opened[0].handler, "disk-space-low");
+  EXPECT_EQ(opened[0].instance, "web-1:9100");
+  EXPECT_EQ(opened[0].attempts, 3);
+  EXPECT_EQ(opened[0].last_result, "lost");
+  EXPECT_EQ(opened[0].unit.rfind("self-heal-disk-space-low-", 0), 0u);
+}
+
 TEST_F(WebhookServiceTest, LaunchDecisionIsJournaledBeforeTheUnitStarts) {
   struct OrderCheckingLauncher : FakeLauncher {
     Status Start(const LaunchRequest& request) override {

@@ -118,6 +118,16 @@ TEST_F(SqliteStoreTest, RunWithoutResultIsLostAfterTimeoutPlus30sAndStillCounts)
   EXPECT_EQ(StatusAt(kT0 + 6min).at(0).last_result, "lost");
 }
 
+TEST_F(SqliteStoreTest, HistoryCarriesTheNewestAttemptsResult) {
+  EXPECT_EQ(KeyAt(kT0).last_result, "");
+  LaunchAt(kT0, 1);
+  EXPECT_EQ(KeyAt(kT0 + 1min).last_result, "running");
+  Finish(Outcome::kFailed, kT0 + 2min, "inv-1");
+  EXPECT_EQ(KeyAt(kT0 + 3min).last_result, "failed");
+  LaunchAt(kT0 + 10min, 2);
+  EXPECT_EQ(KeyAt(kT0 + 15min + 30s).last_result, "lost");  // TimeoutSec=5min, +30 s grace
+}
+
 TEST_F(SqliteStoreTest, BreakerOpensOnTheThirdFailureAndExactlyOneResultSaysSo) {
   LaunchAt(kT0, 1);
   ResultEffect first = Finish(Outcome::kFailed, kT0 + 1min, "inv-1");
