@@ -90,10 +90,14 @@ int RunStatus(const Args& args) {
                 OptionalTime(k.last_time).c_str(), k.running_unit.empty() ? "-" : k.running_unit.c_str());
   }
   if (!pending.value().empty()) {
-    std::printf("\n%zu escalation(s) not yet delivered to Alertmanager:\n", pending.value().size());
+    std::printf("\n%zu escalation(s) not yet delivered:\n", pending.value().size());
     for (const Escalation& e : pending.value()) {
-      std::printf("  %s on '%s': %d tries, next %s, last error: %s\n", e.handler.c_str(),
-                  EscapeForLog(e.instance, 40).c_str(), e.tries, FormatRfc3339(e.next_try).c_str(),
+      const char* left = !e.delivered && e.command_pending ? "Alertmanager and EscalateExec="
+                         : !e.delivered                    ? "Alertmanager"
+                                                           : "EscalateExec=";
+      std::printf("  %s on '%s': waiting for %s, %d tries, next %s, last error: %s\n",
+                  e.handler.c_str(), EscapeForLog(e.instance, 40).c_str(), left, e.tries,
+                  FormatRfc3339(e.next_try).c_str(),
                   e.last_error.empty() ? "-" : EscapeForLog(e.last_error, 120).c_str());
     }
   }

@@ -124,7 +124,8 @@ int RunRecordResult(const Args& args) {
   if (!effect.value().found_attempt) event.message += " No unfinished attempt matched (reset meanwhile?).";
   journal.Write(event);
 
-  Aftermath aftermath(*store.value(), loaded.config.server, journal);
+  SystemdLauncher systemd;
+  Aftermath aftermath(*store.value(), loaded.config.server, journal, &systemd);
   if (effect.value().breaker_opened) {
     EscalationFacts facts;
     facts.alertname = alertname;
@@ -143,7 +144,6 @@ int RunRecordResult(const Args& args) {
   if (aftermath.DeliverAndPublish(clock.Now()).next_due) {
     // An escalation is still undelivered and serve may not be running: start it, it
     // retries with backoff and stays up until the outbox is empty.
-    SystemdLauncher systemd;
     if (Status woken = systemd.StartUnit("self-heal.service"); !woken.ok()) {
       journal.Write(AuditEvent{EventType::kEscalation, 3,
                                "Failed to start self-heal.service to retry an undelivered escalation: " +

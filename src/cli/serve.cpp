@@ -121,13 +121,15 @@ int RunServe(const Args& args) {
     const Error& error = !request_store.ok() ? request_store.error() : aftermath_store.error();
     return Fatal(journal, EventType::kStoreError, "cannot open the state store: " + error.message);
   }
-  Aftermath aftermath(*aftermath_store.value(), config.server, journal);
+  // sd-bus connections are not thread-safe: one for the request thread, one here.
+  SystemdLauncher launcher;
+  SystemdLauncher aftermath_launcher;
+  Aftermath aftermath(*aftermath_store.value(), config.server, journal, &aftermath_launcher);
   std::mutex escalations_mu;
   std::vector<EscalationFacts> opened;  // breakers opened on the request thread
   std::atomic<bool> state_changed{true};
 
   SystemClock clock;
-  SystemdLauncher launcher;
   WebhookService service(config, *request_store.value(), &launcher, journal, clock);
   service.SetResultRecorder({SelfPath(), "record-result", "--config-dir", args.config_dir,
                              "--state-dir", args.state_dir});

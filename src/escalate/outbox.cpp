@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/text.h"
+#include "escalate/escalation_command.h"
 #include "escalate/escalation_payload.h"
 
 namespace selfheal {
@@ -58,43 +59,54 @@ void Earliest(std::optional<TimePoint>& slot, TimePoint t) {
   if (!slot || t < *slot) slot = t;
 }
 
-void Delivered(StateStore& store, const Escalation& e, JournalSink& journal, TimePoint now) {
+void Delivered(const Escalation& e, JournalSink& journal) {
   std::optional<std::string> attempts = PayloadAnnotation(e.payload, "attempts");
   journal.Write(EscalationEvent(
       e, 2,
       "Escalated " + Key(e) + " to Alertmanager: breaker of '" + e.handler + "' is open" +
           (attempts ? " after " + *attempts + " attempts." : "."),
       e.tries + 1, "delivered"));
-  Status marked = store.MarkEscalation(e.id, true, now, "");
-  if (!marked.ok()) {
-    journal.Write(StoreErrorEvent(&e,
-                                  "Failed to mark escalation " + std::to_string(e.id) +
-                                      " of " + Key(e) + " delivered: " + marked.error().message +
-                                      "; it may be sent again.",
-                                  marked.error()));
-  }
 }
 
-TimePoint Failed(StateStore& store, const Escalation& e, const Error& error,
-                 JournalSink& journal, TimePoint now) {
+void CommandStarted(const Escalation& e, JournalSink& journal) {
+  journal.Write(EscalationEvent(e, 5,
+                                "Started the escalation command for " + Key(e) + " as " +
+                                    EscalationCommandUnit(e.id) + ".",
+                                e.tries + 1, "command-started"));
+}
+
+void CommandDropped(const Escalation& e, JournalSink& journal) {
+  journal.Write(EscalationEvent(
+      e, 4,
+      "The escalation command for " + Key(e) +
+          " is not run: EscalateExec= was removed from the configuration after it was queued.",
+      e.tries + 1, "command-unconfigured"));
+}
+
+// Journals the failed round at err and returns when to try again.
+TimePoint Failed(const Escalation& e, const std::string& error, JournalSink& journal,
+                 TimePoint now) {
   const int tries = e.tries + 1;
   const Duration wait = Backoff(tries);
-  const TimePoint next_try = now + wait;
   journal.Write(EscalationEvent(
       e, 3,
       "Failed to deliver escalation of " + Key(e) + " (handler '" + e.handler + "', try " +
-          std::to_string(tries) + "): " + error.message + ", retrying in " +
-          FormatTimespan(wait) + ".",
-      tries, error.message));
-  Status marked = store.MarkEscalation(e.id, false, next_try, error.message);
-  if (!marked.ok()) {
-    journal.Write(StoreErrorEvent(&e,
-                                  "Failed to record the failed delivery of escalation " +
-                                      std::to_string(e.id) + " of " + Key(e) + ": " +
-                                      marked.error().message + ", retrying anyway.",
-                                  marked.error()));
-  }
-  return next_try;
+          std::to_string(tries) + "): " + error + ", retrying in " + FormatTimespan(wait) + ".",
+      tries, error));
+  return now + wait;
+}
+
+void Mark(StateStore& store, const Escalation& e, const EscalationMark& mark,
+          JournalSink& journal) {
+  Status marked = store.MarkEscalation(e.id, mark);
+  if (marked.ok()) return;
+  bool done = mark.delivered && mark.command_started;
+  journal.Write(StoreErrorEvent(
+      &e,
+      "Failed to record the delivery round of escalation " + std::to_string(e.id) + " of " +
+          Key(e) + ": " + marked.error().message +
+          (done ? "; it may be sent again." : ", retrying anyway."),
+      marked.error()));
 }
 
 }  // namespace
@@ -107,7 +119,8 @@ Duration Backoff(int tries) {
 
 DeliveryReport DeliverDue(StateStore& store,
                           const std::function<Status(const Escalation&)>& send,
-                          JournalSink& journal, TimePoint now) {
+                          JournalSink& journal, TimePoint now,
+                          const std::function<Status(const Escalation&)>& start_command) {
   DeliveryReport report;
   Result<std::vector<Escalation>> due = store.DueEscalations(now);
   if (!due.ok()) {
@@ -124,15 +137,41 @@ DeliveryReport DeliverDue(StateStore& store,
   // Kept in case the store cannot list what is pending afterwards.
   std::optional<TimePoint> retry_at;
   for (const Escalation& e : due.value()) {
-    if (e.delivered) continue;  // a store that lists it is wrong; sending again is worse
-    Status sent = send(e);
-    if (sent.ok()) {
-      Delivered(store, e, journal, now);
+    if (e.done()) continue;  // a store that lists it is wrong; sending again is worse
+    EscalationMark mark{e.delivered, !e.command_pending, now, ""};
+    std::string error;
+    if (!mark.delivered) {
+      Status sent = send(e);
+      if (sent.ok()) {
+        mark.delivered = true;
+        Delivered(e, journal);
+      } else {
+        error = sent.error().message;
+      }
+    }
+    if (!mark.command_started) {
+      if (!start_command) {
+        mark.command_started = true;
+        CommandDropped(e, journal);
+      } else if (Status started = start_command(e);
+                 started.ok() || started.error().code == Errc::kConflict) {
+        // kConflict: its unit exists, started by a round whose mark was lost.
+        mark.command_started = true;
+        CommandStarted(e, journal);
+      } else {
+        error += (error.empty() ? "" : "; ") +
+                 std::string("EscalateExec= could not start: ") + started.error().message;
+      }
+    }
+    if (error.empty()) {
       ++report.delivered;
     } else {
-      Earliest(retry_at, Failed(store, e, sent.error(), journal, now));
+      mark.next_try = Failed(e, error, journal, now);
+      mark.error = error;
+      Earliest(retry_at, mark.next_try);
       ++report.failed;
     }
+    Mark(store, e, mark, journal);
   }
 
   Result<std::vector<Escalation>> pending = store.PendingEscalations();
@@ -145,7 +184,7 @@ DeliveryReport DeliverDue(StateStore& store,
     return report;
   }
   for (const Escalation& e : pending.value()) {
-    if (!e.delivered) Earliest(report.next_due, e.next_try);
+    if (!e.done()) Earliest(report.next_due, e.next_try);
   }
   return report;
 }

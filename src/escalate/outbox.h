@@ -19,8 +19,8 @@ namespace selfheal {
 Duration Backoff(int tries);
 
 struct DeliveryReport {
-  int delivered = 0;
-  int failed = 0;
+  int delivered = 0;  // escalations done in this round (Alertmanager and command)
+  int failed = 0;     // escalations with a step left for a retry
   // The earliest next_try of an escalation still undelivered after this round (due
   // now or later), or nullopt when the outbox is empty: how long the service must
   // stay up.
@@ -29,13 +29,17 @@ struct DeliveryReport {
 
 // Sends each escalation due at `now` with `send` (in production
 // AlertmanagerClient::Post on its payload), once each, in the order the store lists
-// them. On success marks it delivered and journals kEscalation at crit; on failure
-// marks it for a retry at now + Backoff(tries + 1) and journals kEscalation at err.
+// them, and, when it was queued with EscalateExec= set, starts its command with
+// `start_command` (empty: the command was unconfigured since, journaled at warning).
+// A step that succeeded is never repeated. Journals the delivery at crit and the
+// command's start at notice; when a step failed, marks the escalation for a retry
+// at now + Backoff(tries + 1) and journals kEscalation at err.
 // When the store cannot be read or written it journals kStoreError at err and goes
 // on; an escalation whose delivery could not be marked may be sent again later
 // (Alertmanager merges an identical alert), never lost.
 DeliveryReport DeliverDue(StateStore& store,
                           const std::function<Status(const Escalation&)>& send,
-                          JournalSink& journal, TimePoint now);
+                          JournalSink& journal, TimePoint now,
+                          const std::function<Status(const Escalation&)>& start_command = {});
 
 }  // namespace selfheal

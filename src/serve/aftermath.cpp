@@ -4,6 +4,7 @@
 
 #include "common/text.h"
 #include "escalate/alertmanager_client.h"
+#include "escalate/escalation_command.h"
 #include "metrics/textfile.h"
 
 namespace selfheal {
@@ -15,6 +16,7 @@ Status Aftermath::BreakerOpened(const EscalationFacts& facts) {
   e.alertname = facts.alertname;
   e.payload = BuildEscalationPayload(facts);
   e.next_try = facts.opened_at;
+  e.command_pending = !server_.escalate_exec.empty();
   Status queued = store_.EnqueueEscalation(e);
   AuditEvent event{EventType::kEscalation, queued.ok() ? 2 : 3, "", {}};
   event.fields = {{"ALERTNAME", facts.alertname}, {"INSTANCE", facts.instance},
@@ -37,8 +39,16 @@ Status Aftermath::BreakerOpened(const EscalationFacts& facts) {
 
 DeliveryReport Aftermath::DeliverAndPublish(TimePoint now) {
   AlertmanagerClient client(server_.alertmanager_url);
+  std::function<Status(const Escalation&)> start_command;
+  if (!server_.escalate_exec.empty()) {
+    start_command = [&](const Escalation& e) -> Status {
+      if (!launcher_) return Error{Errc::kUnavailable, "no connection to systemd here"};
+      return launcher_->Start(BuildEscalationCommand(e, server_.escalate_exec));
+    };
+  }
   DeliveryReport report = DeliverDue(
-      store_, [&](const Escalation& e) { return client.Post(e.payload); }, journal_, now);
+      store_, [&](const Escalation& e) { return client.Post(e.payload); }, journal_, now,
+      start_command);
   if (server_.metrics_textfile.empty()) return report;
   // node_exporter's textfile directory is optional (no node_exporter on this host):
   // without it there is nobody to publish to, and nothing to warn about each time.

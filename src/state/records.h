@@ -51,7 +51,18 @@ struct Escalation {
   int tries = 0;
   TimePoint next_try;
   std::string last_error;
-  bool delivered = false;
+  bool delivered = false;        // Alertmanager accepted it
+  bool command_pending = false;  // EscalateExec= was set when it was queued and its
+                                 // unit has not started yet
+  bool done() const { return delivered && !command_pending; }
+};
+
+// What one delivery round achieved for one escalation.
+struct EscalationMark {
+  bool delivered = false;        // Alertmanager accepted it, in this round or before
+  bool command_started = false;  // its EscalateExec= unit started (or none is due)
+  TimePoint next_try;            // when to try again what is left
+  std::string error;             // why something is left; "" when done
 };
 
 // The status of one (handler, instance) for `self-heal status`.

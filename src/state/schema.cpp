@@ -15,8 +15,10 @@
 //                  opening was queued.
 //   notifications  the dedup key (fingerprint, startsAt text) → when last seen;
 //                  rows older than a day are dropped on write.
-//   escalations    the outbox: SelfHealExhausted payloads until delivered_at is set;
-//                  breaker_opened_at names the opening it is for (at most one each).
+//   escalations    the outbox: SelfHealExhausted payloads until delivered_at is set
+//                  and, when EscalateExec= was set at queue time, command_pending is
+//                  cleared by the start of its unit (v2); breaker_opened_at names the
+//                  opening it is for (at most one each).
 //   pause          a single row: paused_until, NULL when not paused.
 #include "state/schema.h"
 
@@ -94,6 +96,13 @@ CREATE TABLE pause (
   paused_until INTEGER
 );
 )sql",
+    // 1 → 2: EscalateExec= is run once per escalation, tracked apart from the POST.
+    R"sql(
+ALTER TABLE escalations ADD COLUMN command_pending INTEGER NOT NULL DEFAULT 0;
+DROP INDEX escalations_pending;
+CREATE INDEX escalations_pending ON escalations (next_try)
+  WHERE delivered_at IS NULL OR command_pending = 1;
+)sql",
 };
 
 constexpr int kVersion = static_cast<int>(std::size(kMigrations));
@@ -129,6 +138,8 @@ Status Judge(const Connection& c, int64_t version, int64_t application_id) {
 }  // namespace
 
 int SchemaVersion() { return kVersion; }
+
+const char* MigrationStep(int from) { return kMigrations[from]; }
 
 Status Migrate(Connection& c) {
   const std::string what = "open '" + c.path() + "'";

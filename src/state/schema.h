@@ -11,6 +11,10 @@ namespace selfheal::sqlite {
 // The version this build writes and understands.
 int SchemaVersion();
 
+// The SQL of the step from version `from` to `from + 1`, 0 <= from < SchemaVersion();
+// tests build databases of older versions with it.
+const char* MigrationStep(int from);
+
 // Brings the database up to SchemaVersion(). Safe when two processes open a fresh
 // database at once: each step re-reads the version under the write lock. Returns
 // kUnavailable for a database of a newer version or of another application.

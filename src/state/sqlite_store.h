@@ -63,8 +63,7 @@ class SqliteStore final : public StateStore {
   Status EnqueueEscalation(const Escalation& escalation) override;
   Result<std::vector<Escalation>> DueEscalations(TimePoint now) override;  // oldest first
   // delivered: next_try is taken as the delivery time. kNotFound for an unknown id.
-  Status MarkEscalation(int64_t id, bool delivered, TimePoint next_try,
-                        const std::string& error) override;
+  Status MarkEscalation(int64_t id, const EscalationMark& mark) override;
   Result<std::vector<Escalation>> PendingEscalations() override;  // by next_try
   // Sorted by handler, then instance. last_result is "lost" for an attempt that got no
   // result within its TimeoutSec + 30 s.

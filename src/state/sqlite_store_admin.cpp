@@ -21,7 +21,7 @@ namespace {
 
 constexpr const char* kEscalationColumns =
     "id, handler, instance, alertname, payload, tries, next_try, last_error, "
-    "delivered_at IS NOT NULL";
+    "delivered_at IS NOT NULL, command_pending";
 
 Escalation EscalationOf(const Query& q) {
   Escalation e;
@@ -34,6 +34,7 @@ Escalation EscalationOf(const Query& q) {
   e.next_try = q.Time(6);
   e.last_error = q.Text(7);
   e.delivered = q.Int(8) != 0;
+  e.command_pending = q.Int(9) != 0;
   return e;
 }
 
@@ -78,9 +79,10 @@ Status SqliteStore::EnqueueEscalation(const Escalation& e) {
   if (!queued) {
     Query q = tx.Sql(
         "INSERT INTO escalations (handler, instance, alertname, breaker_opened_at, payload, "
-        "created_at, tries, next_try, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?8)");
+        "created_at, tries, next_try, last_error, command_pending) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?8, ?9)");
     q.Bind(e.handler, e.instance, e.alertname, opening, e.payload, e.next_try, e.tries,
-           e.last_error);
+           e.last_error, e.command_pending);
     if (Status s = q.Run(); !s.ok()) return s;
   }
   Query mark = tx.Sql("UPDATE breakers SET escalated = 1 WHERE handler = ?1 AND instance = ?2");
@@ -90,7 +92,8 @@ Status SqliteStore::EnqueueEscalation(const Escalation& e) {
 
 Result<std::vector<Escalation>> SqliteStore::DueEscalations(TimePoint now) {
   static const std::string kSql = std::string("SELECT ") + kEscalationColumns +
-                                  " FROM escalations WHERE delivered_at IS NULL AND next_try <= ?1"
+                                  " FROM escalations WHERE (delivered_at IS NULL OR command_pending = 1)"
+                                  " AND next_try <= ?1"
                                   " ORDER BY created_at, id";
   std::lock_guard lock(mu_);
   return ReadEscalations(*db_, kSql.c_str(), "list the escalations due", now);
@@ -98,22 +101,27 @@ Result<std::vector<Escalation>> SqliteStore::DueEscalations(TimePoint now) {
 
 Result<std::vector<Escalation>> SqliteStore::PendingEscalations() {
   static const std::string kSql = std::string("SELECT ") + kEscalationColumns +
-                                  " FROM escalations WHERE delivered_at IS NULL"
+                                  " FROM escalations WHERE delivered_at IS NULL OR command_pending = 1"
                                   " ORDER BY next_try, id";
   std::lock_guard lock(mu_);
   return ReadEscalations(*db_, kSql.c_str(), "list the pending escalations", std::nullopt);
 }
 
-Status SqliteStore::MarkEscalation(int64_t id, bool delivered, TimePoint next_try,
-                                   const std::string& error) {
+Status SqliteStore::MarkEscalation(int64_t id, const EscalationMark& mark) {
   std::lock_guard lock(mu_);
+  bool done = mark.delivered && mark.command_started;
   Transaction tx(*db_, "mark escalation " + std::to_string(id) +
-                           (delivered ? " delivered" : " for another try"));
+                           (done ? " delivered" : " for another try"));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
+  // Neither step is ever undone: a later failed round cannot unmark an earlier success.
   Query q = tx.Sql(
       "UPDATE escalations SET tries = tries + 1, next_try = ?2, last_error = ?3, "
-      "delivered_at = COALESCE(delivered_at, CASE WHEN ?4 THEN ?2 END) WHERE id = ?1");
-  if (Status s = q.Bind(id, next_try, error, delivered).Run(); !s.ok()) return s;
+      "delivered_at = COALESCE(delivered_at, CASE WHEN ?4 THEN ?2 END), "
+      "command_pending = CASE WHEN ?5 THEN 0 ELSE command_pending END WHERE id = ?1");
+  if (Status s = q.Bind(id, mark.next_try, mark.error, mark.delivered, mark.command_started).Run();
+      !s.ok()) {
+    return s;
+  }
   if (q.changes() == 0) {
     return Error{Errc::kNotFound, tx.what() + ": no escalation has that id"};
   }

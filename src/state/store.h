@@ -48,13 +48,13 @@ class StateStore : public Store {
   virtual Result<ResultEffect> RecordResult(const RunResult& result, int max_attempts,
                                             Duration window) = 0;
 
-  // Escalation outbox: enqueue (once per breaker opening of a key), list those due at
-  // `now`, and mark the outcome of a delivery attempt.
+  // Escalation outbox: enqueue (once per breaker opening of a key), list those not
+  // done and due at `now`, and mark the outcome of a delivery round.
   virtual Status EnqueueEscalation(const Escalation& escalation) = 0;
   virtual Result<std::vector<Escalation>> DueEscalations(TimePoint now) = 0;
-  virtual Status MarkEscalation(int64_t id, bool delivered, TimePoint next_try,
-                                const std::string& error) = 0;
-  // Undelivered escalations; their next_try tells the service how long to stay up.
+  virtual Status MarkEscalation(int64_t id, const EscalationMark& mark) = 0;
+  // Escalations not done yet (Alertmanager or the command still due); their
+  // next_try tells the service how long to stay up.
   virtual Result<std::vector<Escalation>> PendingEscalations() = 0;
 
   // Operator commands.

@@ -4,6 +4,8 @@
 # later notifications are decided breaker-open without running anything. Exit 2 opens
 # the breaker at once. An escalation that cannot be delivered (receiver down) is
 # logged at err, keeps serve up, and is delivered exactly once when the receiver is back.
+# EscalateExec= runs once per escalation as a transient unit, as healer, also while
+# Alertmanager is down (each step is retried on its own).
 # shellcheck source=SCRIPTDIR/../lib/harness.sh
 source "$(dirname "$0")/../lib/harness.sh"
 # shellcheck source=SCRIPTDIR/../data/handlers/scenario-lib.sh
@@ -20,6 +22,7 @@ it_conf <<EOF
 IdleTimeoutSec=3s
 [Escalation]
 AlertmanagerURL=http://127.0.0.1:$port
+EscalateExec=$IT_BIN/page-human --urgent
 EOF
 it_exit_handlers "fail1 Broken b-1 1" "giveup GiveUp g-1 2" "giveup2 GiveUpLate g-2 2"
 assert_ok in_container self-heal check
@@ -39,6 +42,8 @@ has_bodies() { (( $(nbodies "$1") >= $2 )); }
 runs() { it_count SELF_HEAL_INSTANCE="$1" MESSAGE="self-heal-test start instance=$1 attempt=$2"; }
 results() { it_count "MESSAGE_ID=$MSG_RESULT" SELF_HEAL_INSTANCE="$1"; }
 serve_active() { in_container systemctl is-active -q self-heal.service; }
+pages() { it_count SELF_HEAL_INSTANCE="$1" SYSLOG_IDENTIFIER=page-human; }
+page_lines() { it_journal SELF_HEAL_INSTANCE="$1" SYSLOG_IDENTIFIER=page-human | jq -r .MESSAGE; }
 
 assert_that "the stand-in Alertmanager listens on 127.0.0.1:$port" start_receiver
 
@@ -62,6 +67,15 @@ assert_eq "3 failed $(it_unit fail1 b-1)" \
   "$(jq -r '.body[0].annotations | "\(.attempts) \(.last_result) \(.unit)"' <<<"$esc")" \
   "annotations: attempts, last result, unit"
 assert_contains "$(jq -r '.body[0].annotations.journal' <<<"$esc")" "journalctl" "annotations: the journalctl command"
+assert_that "EscalateExec= ran for b-1" it_wait_count 2 5 SELF_HEAL_INSTANCE=b-1 SYSLOG_IDENTIFIER=page-human
+page=$(page_lines b-1 | head -1)
+diag "EscalateExec= said: $page"
+assert_contains "$page" "page-human user=healer escalation=1 instance=b-1 handler=fail1 alertname=Broken body=SelfHealExhausted" \
+  "EscalateExec= runs as healer with the escalation in its environment"
+assert_contains "$(page_lines b-1 | sed -n 2p)" "summary=" "EscalateExec= gets the summary"
+assert_eq "self-heal-escalate-1.service" \
+  "$(it_journal SELF_HEAL_INSTANCE=b-1 SYSLOG_IDENTIFIER=page-human | head -1 | jq -r ._SYSTEMD_UNIT)" \
+  "EscalateExec= ran in its own transient unit"
 
 for n in 4 5; do
   answer=$(it_post "$(it_payload --alertname Broken --instance b-1 --starts "$n")")
@@ -75,6 +89,7 @@ assert_eq 0 "$(in_container systemctl list-units --all --no-legend "$(it_unit fa
 assert_eq 2 "$(it_count "MESSAGE_ID=$MSG_DECISION" SELF_HEAL_INSTANCE=b-1 SELF_HEAL_DECISION=breaker-open)" \
   "journal: two breaker-open decisions"
 assert_eq 1 "$(nbodies b-1)" "exactly ONE escalation for b-1 reached the receiver"
+assert_eq 2 "$(pages b-1)" "EscalateExec= ran once for b-1 (two lines)"
 
 # --- exit 2 opens it at once ---------------------------------------------------------
 answer=$(it_post "$(it_payload --alertname GiveUp --instance g-1)")
@@ -100,6 +115,7 @@ failure=$(it_journal "MESSAGE_ID=$MSG_ESCALATION" SELF_HEAL_INSTANCE=g-2 PRIORIT
 diag "failure: $(it_field "$failure" MESSAGE)"
 pending=$(in_container self-heal status 2>&1)
 assert_contains "$pending" "not yet delivered" "self-heal status lists the pending escalation"
+assert_contains "$pending" "waiting for Alertmanager," "status says only Alertmanager is left (EscalateExec= ran)"
 sleep 4   # past IdleTimeoutSec=3s
 assert_that "serve stays up while the escalation is pending (IdleTimeoutSec=3s passed)" serve_active
 assert_that "the stand-in Alertmanager is back" start_receiver
@@ -112,6 +128,8 @@ if ! has_bodies g-2 1; then
 fi
 sleep 1
 assert_eq 1 "$(nbodies g-2)" "exactly one escalation for g-2"
+assert_eq "2 2 2" "$(pages b-1) $(pages g-1) $(pages g-2)" \
+  "EscalateExec= ran exactly once per escalation, also for g-2 while Alertmanager was down"
 assert_eq "1 1" "$(nbodies b-1) $(nbodies g-1)" "still exactly one each for b-1 and g-1"
 assert_that "serve exits when idle once nothing is pending" wait_until 8 eval '! serve_active'
 assert_not_contains "$(in_container self-heal status 2>&1)" "not yet delivered" "nothing is pending any more"

@@ -30,25 +30,25 @@ class OutboxStore final : public StateStore {
     if (unavailable) return Error{Errc::kUnavailable, "database is locked"};
     std::vector<Escalation> due;
     for (const auto& [id, e] : rows_) {
-      if (!e.delivered && e.next_try <= now) due.push_back(e);
+      if (!e.done() && e.next_try <= now) due.push_back(e);
     }
     return due;
   }
-  Status MarkEscalation(int64_t id, bool delivered, TimePoint next_try,
-                        const std::string& error) override {
+  Status MarkEscalation(int64_t id, const EscalationMark& mark) override {
     if (unavailable || fail_marks) return Error{Errc::kUnavailable, "database is locked"};
     Escalation& e = rows_.at(id);
     ++e.tries;
-    e.delivered = delivered;
-    e.next_try = next_try;
-    e.last_error = error;
+    e.delivered = e.delivered || mark.delivered;
+    e.command_pending = e.command_pending && !mark.command_started;
+    e.next_try = mark.next_try;
+    e.last_error = mark.error;
     return Ok();
   }
   Result<std::vector<Escalation>> PendingEscalations() override {
     if (unavailable) return Error{Errc::kUnavailable, "database is locked"};
     std::vector<Escalation> pending;
     for (const auto& [id, e] : rows_) {
-      if (!e.delivered) pending.push_back(e);
+      if (!e.done()) pending.push_back(e);
     }
     return pending;
   }
@@ -117,10 +117,18 @@ const Error kRefused{Errc::kUnavailable, "Failed to POST to Alertmanager: connec
 class OutboxTest : public ::testing::Test {
  protected:
   DeliveryReport Deliver() { return DeliverDue(store, sender.AsSend(), journal, clock.now); }
+  DeliveryReport DeliverWithCommand() {
+    return DeliverDue(store, sender.AsSend(), journal, clock.now, starter.AsSend());
+  }
+  static Escalation WithCommand(Escalation e) {
+    e.command_pending = true;
+    return e;
+  }
 
   FakeClock clock;
   OutboxStore store;
   ScriptedSender sender;
+  ScriptedSender starter;  // starts EscalateExec= units
   RecordingJournal journal;
 };
 
@@ -268,6 +276,63 @@ TEST_F(OutboxTest, ADeliveryThatCannotBeMarkedIsSentAgainRatherThanLost) {
   EXPECT_TRUE(store.Row(1).delivered);
   EXPECT_EQ(sender.sent, (std::vector<int64_t>{1, 1}));
   EXPECT_EQ(Deliver().delivered, 0);
+}
+
+TEST_F(OutboxTest, CommandStartsOnceBesideTheDeliveryAndIsJournaledAtNotice) {
+  ASSERT_TRUE(store.EnqueueEscalation(WithCommand(Queued("web-1:9100", clock.now))).ok());
+
+  DeliveryReport report = DeliverWithCommand();
+
+  EXPECT_EQ(report.delivered, 1);
+  EXPECT_EQ(report.next_due, std::nullopt);
+  EXPECT_EQ(sender.sent, std::vector<int64_t>{1});
+  EXPECT_EQ(starter.sent, std::vector<int64_t>{1});
+  EXPECT_TRUE(store.Row(1).done());
+  ASSERT_EQ(journal.events.size(), 2u);
+  EXPECT_EQ(journal.events[1].priority, 5);
+  EXPECT_EQ(journal.events[1].message,
+            "Started the escalation command for 'NginxDown' on 'web-1:9100' as "
+            "self-heal-escalate-1.service.");
+  EXPECT_EQ(journal.Field(1, "REASON"), "command-started");
+  EXPECT_EQ(DeliverWithCommand().delivered, 0);
+  EXPECT_EQ(starter.sent.size(), 1u);
+}
+
+TEST_F(OutboxTest, AFailedStepIsRetriedAloneAndTheOtherIsNotRepeated) {
+  ASSERT_TRUE(store.EnqueueEscalation(WithCommand(Queued("web-1:9100", clock.now))).ok());
+  starter.answers = {Error{Errc::kUnavailable, "cannot connect to systemd"}};
+
+  DeliveryReport first = DeliverWithCommand();
+  EXPECT_EQ(first.failed, 1);
+  EXPECT_EQ(first.next_due, clock.now + 5s);
+  EXPECT_TRUE(store.Row(1).delivered);
+  EXPECT_TRUE(store.Row(1).command_pending);
+  EXPECT_EQ(journal.events.back().priority, 3);
+  EXPECT_EQ(journal.events.back().message,
+            "Failed to deliver escalation of 'NginxDown' on 'web-1:9100' (handler "
+            "'nginx-restart', try 1): EscalateExec= could not start: cannot connect to "
+            "systemd, retrying in 5s.");
+
+  clock.Advance(5s);
+  EXPECT_EQ(DeliverWithCommand().delivered, 1);
+  EXPECT_EQ(sender.sent, std::vector<int64_t>{1}) << "Alertmanager is not asked twice";
+  EXPECT_EQ(starter.sent, (std::vector<int64_t>{1, 1}));
+  EXPECT_TRUE(store.Row(1).done());
+}
+
+TEST_F(OutboxTest, AnExistingCommandUnitCountsAsStarted) {
+  ASSERT_TRUE(store.EnqueueEscalation(WithCommand(Queued("web-1:9100", clock.now))).ok());
+  starter.answers = {Error{Errc::kConflict, "Unit self-heal-escalate-1.service already exists."}};
+  EXPECT_EQ(DeliverWithCommand().delivered, 1);
+  EXPECT_TRUE(store.Row(1).done());
+}
+
+TEST_F(OutboxTest, ACommandUnconfiguredSinceIsDroppedWithAWarning) {
+  ASSERT_TRUE(store.EnqueueEscalation(WithCommand(Queued("web-1:9100", clock.now))).ok());
+  EXPECT_EQ(Deliver().delivered, 1);
+  EXPECT_TRUE(store.Row(1).done());
+  EXPECT_EQ(journal.events.back().priority, 4);
+  EXPECT_EQ(journal.Field(journal.events.size() - 1, "REASON"), "command-unconfigured");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // order until delivered, never dropped.
 #include <gtest/gtest.h>
 
+#include "state/schema.h"
 #include "state/sqlite_store.h"
 #include "store_test_util.h"
 
@@ -37,6 +38,11 @@ class SqliteStoreOutboxTest : public ::testing::Test {
     ASSERT_TRUE(effect.ok() && effect.value().breaker_opened);
   }
 
+  static EscalationMark Done(TimePoint at) { return {true, true, at, ""}; }
+  static EscalationMark Retry(TimePoint at, const std::string& error) {
+    return {false, false, at, error};
+  }
+
   std::vector<Escalation> Pending() {
     auto pending = store_->PendingEscalations();
     EXPECT_TRUE(pending.ok()) << pending.error().message;
@@ -59,7 +65,7 @@ TEST_F(SqliteStoreOutboxTest, EnqueueIsIdempotentPerBreakerOpening) {
   ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0 + 1min)).ok());
   std::vector<Escalation> pending = Pending();
   ASSERT_EQ(pending.size(), 1u);
-  ASSERT_TRUE(store_->MarkEscalation(pending[0].id, true, kT0 + 2min, "").ok());
+  ASSERT_TRUE(store_->MarkEscalation(pending[0].id, Done(kT0 + 2min)).ok());
   ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0 + 3min)).ok());
   EXPECT_TRUE(Pending().empty()) << "delivered once for this opening; not again";
 
@@ -84,7 +90,7 @@ TEST_F(SqliteStoreOutboxTest, WithoutABreakerOnlyOneIsPendingPerKey) {
   ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0)).ok());
   ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0)).ok());
   ASSERT_EQ(Pending().size(), 1u);
-  ASSERT_TRUE(store_->MarkEscalation(Pending()[0].id, true, kT0, "").ok());
+  ASSERT_TRUE(store_->MarkEscalation(Pending()[0].id, Done(kT0)).ok());
   ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0 + 1h)).ok());
   EXPECT_EQ(Pending().size(), 1u);
 }
@@ -100,12 +106,12 @@ TEST_F(SqliteStoreOutboxTest, DueEscalationsComeOldestFirstAndRetryWhenTheirTime
   EXPECT_EQ(due[0].payload, R"([{"labels":{"alertname":"SelfHealExhausted"}}])");
   EXPECT_EQ(due[0].alertname, "DiskSpaceLow");
 
-  ASSERT_TRUE(store_->MarkEscalation(due[0].id, false, kT0 + 1min, "connection refused").ok());
+  ASSERT_TRUE(store_->MarkEscalation(due[0].id, Retry(kT0 + 1min, "connection refused")).ok());
   due = Due(kT0 + 3s);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].instance, "web-2:9100");
 
-  ASSERT_TRUE(store_->MarkEscalation(due[0].id, true, kT0 + 4s, "").ok());
+  ASSERT_TRUE(store_->MarkEscalation(due[0].id, Done(kT0 + 4s)).ok());
   due = Due(kT0 + 1min);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].instance, "web-1:9100");
@@ -128,8 +134,59 @@ TEST_F(SqliteStoreOutboxTest, EscalationsSurviveReopen) {
   EXPECT_EQ(Due(kT0).size(), 1u);
 }
 
+TEST_F(SqliteStoreOutboxTest, CommandIsPendingUntilItStartsAndNoStepIsEverUndone) {
+  Escalation with_command = For("web-1:9100", kT0);
+  with_command.command_pending = true;
+  ASSERT_TRUE(store_->EnqueueEscalation(with_command).ok());
+  std::vector<Escalation> due = Due(kT0);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_TRUE(due[0].command_pending);
+
+  // Alertmanager took it, the command did not start: only the command is left.
+  ASSERT_TRUE(store_->MarkEscalation(due[0].id, {true, false, kT0 + 5s, "systemd said no"}).ok());
+  EXPECT_TRUE(Due(kT0 + 4s).empty());
+  due = Due(kT0 + 5s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_TRUE(due[0].delivered);
+  EXPECT_TRUE(due[0].command_pending);
+  EXPECT_FALSE(due[0].done());
+
+  // A round that reports neither step does not take the delivery back.
+  ASSERT_TRUE(store_->MarkEscalation(due[0].id, Retry(kT0 + 15s, "again")).ok());
+  due = Due(kT0 + 15s);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_TRUE(due[0].delivered);
+
+  ASSERT_TRUE(store_->MarkEscalation(due[0].id, {false, true, kT0 + 16s, ""}).ok());
+  EXPECT_TRUE(Pending().empty());
+  EXPECT_EQ(RawQuery(dir_.db(), "SELECT delivered_at IS NOT NULL AND command_pending = 0 FROM escalations"), "1");
+}
+
+TEST_F(SqliteStoreOutboxTest, VersionOneDatabaseIsMigratedWithItsOutboxIntact) {
+  store_.reset();
+  TempDir old;
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(old.db().c_str(), &db), SQLITE_OK);
+    std::string v1 = std::string(sqlite::MigrationStep(0)) +
+                     "PRAGMA user_version = 1; PRAGMA application_id = 1397245260;"
+                     "INSERT INTO escalations (handler, instance, payload, created_at, next_try) "
+                     "VALUES ('disk', 'web-1:9100', '[]', 0, 0);";
+    ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto opened = SqliteStore::Open(old.path());
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  EXPECT_EQ(RawQuery(old.db(), "PRAGMA user_version"), std::to_string(sqlite::SchemaVersion()));
+  auto pending = opened.value()->PendingEscalations();
+  ASSERT_TRUE(pending.ok()) << pending.error().message;
+  ASSERT_EQ(pending.value().size(), 1u);
+  EXPECT_EQ(pending.value()[0].instance, "web-1:9100");
+  EXPECT_FALSE(pending.value()[0].command_pending) << "queued before EscalateExec= existed";
+}
+
 TEST_F(SqliteStoreOutboxTest, MarkingAnUnknownEscalationIsNotFound) {
-  Status s = store_->MarkEscalation(42, true, kT0, "");
+  Status s = store_->MarkEscalation(42, Done(kT0));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::kNotFound);
 }

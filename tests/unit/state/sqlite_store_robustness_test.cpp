@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "state/schema.h"
 #include "state/sqlite_store.h"
 #include "store_test_util.h"
 
@@ -95,7 +96,7 @@ TEST(SqliteStoreRobustnessTest, TwoProcessesWritingAtOnceLoseNothing) {
   EXPECT_EQ(RawQuery(db, "SELECT COUNT(DISTINCT invocation_id) FROM attempts"), "800");
   EXPECT_EQ(RawQuery(db, "SELECT COUNT(*) FROM attempts WHERE finished_at IS NULL OR orphan = 1"), "0");
   EXPECT_EQ(RawQuery(db, "SELECT COUNT(DISTINCT fingerprint) FROM notifications"), "800");
-  EXPECT_EQ(RawQuery(db, "PRAGMA user_version"), "1");
+  EXPECT_EQ(RawQuery(db, "PRAGMA user_version"), std::to_string(sqlite::SchemaVersion()));
 }
 
 void WriteFile(const std::string& path, const std::string& bytes, off_t offset = 0) {
@@ -255,7 +256,7 @@ TEST(SqliteStoreRobustnessTest, EmptyFileBecomesAFreshDatabase) {
   TempDir dir;
   WriteFile(dir.db(), "");
   ASSERT_NE(MustOpen(dir.path()), nullptr);
-  EXPECT_EQ(RawQuery(dir.db(), "PRAGMA user_version"), "1");
+  EXPECT_EQ(RawQuery(dir.db(), "PRAGMA user_version"), std::to_string(sqlite::SchemaVersion()));
 }
 
 TEST(SqliteStoreRobustnessTest, ReadOnlyOpenOfAnUninitialisedDatabaseIsNotFound) {

@@ -1,4 +1,5 @@
 // The durable store's behaviours, on real SQLite files in a temporary directory.
+#include "state/schema.h"
 #include "state/sqlite_store.h"
 
 #include <gtest/gtest.h>
@@ -71,7 +72,7 @@ TEST_F(SqliteStoreTest, OpenCreatesAPrivateWalDatabaseAtTheCurrentSchema) {
   ASSERT_EQ(stat(dir_.db().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(RawQuery(dir_.db(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(RawQuery(dir_.db(), "PRAGMA user_version"), "1");
+  EXPECT_EQ(RawQuery(dir_.db(), "PRAGMA user_version"), std::to_string(sqlite::SchemaVersion()));
   EXPECT_EQ(RawQuery(dir_.db(), "PRAGMA integrity_check"), "ok");
 }
 

@@ -1,0 +1,60 @@
+#include "escalate/escalation_command.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "escalate/escalation_payload.h"
+
+namespace selfheal {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Contains;
+using testing::Pair;
+
+Escalation Queued() {
+  EscalationFacts f;
+  f.alertname = "NginxDown";
+  f.instance = "web-1:9100; rm -rf /";  // data, never a command
+  f.handler = "nginx-restart";
+  f.attempts = 3;
+  f.max_attempts = 3;
+  f.window = 4h;
+  f.last_result = "failed";
+  f.opened_at = *ParseRfc3339("2026-11-22T12:00:00Z");
+  Escalation e;
+  e.id = 42;
+  e.handler = f.handler;
+  e.instance = f.instance;
+  e.alertname = f.alertname;
+  e.payload = BuildEscalationPayload(f);
+  return e;
+}
+
+TEST(EscalationCommandTest, RunsTheConfiguredArgvAsHealerInAUnitNamedByTheEscalation) {
+  LaunchRequest r = BuildEscalationCommand(Queued(), {"/usr/local/bin/page", "on call", "--team=sre"});
+  EXPECT_EQ(r.unit_name, "self-heal-escalate-42.service");
+  EXPECT_EQ(r.argv, (std::vector<std::string>{"/usr/local/bin/page", "on call", "--team=sre"}));
+  EXPECT_EQ(r.user, "healer");
+  EXPECT_EQ(r.timeout, 5min);
+  EXPECT_TRUE(r.result_argv.empty()) << "an escalation command has no budget to record";
+}
+
+TEST(EscalationCommandTest, PassesTheEscalationAsDataInTheEnvironment) {
+  Escalation e = Queued();
+  LaunchRequest r = BuildEscalationCommand(e, {"/usr/local/bin/page"});
+  EXPECT_THAT(r.environment, Contains(Pair("SELF_HEAL_INSTANCE", "web-1:9100; rm -rf /")));
+  EXPECT_THAT(r.environment, Contains(Pair("SELF_HEAL_ALERTNAME", "NginxDown")));
+  EXPECT_THAT(r.environment, Contains(Pair("SELF_HEAL_HANDLER", "nginx-restart")));
+  EXPECT_THAT(r.environment, Contains(Pair("SELF_HEAL_ESCALATION_ID", "42")));
+  EXPECT_THAT(r.environment, Contains(Pair("SELF_HEAL_ESCALATION_JSON", e.payload)));
+  EXPECT_THAT(r.environment,
+              Contains(Pair("SELF_HEAL_SUMMARY", *PayloadAnnotation(e.payload, "summary"))));
+  EXPECT_THAT(r.environment,
+              Contains(Pair("SELF_HEAL_DESCRIPTION", *PayloadAnnotation(e.payload, "description"))));
+  EXPECT_THAT(r.log_extra_fields, Contains(Pair("SELF_HEAL_ESCALATION_ID", "42")));
+  EXPECT_THAT(r.log_extra_fields, Contains(Pair("SELF_HEAL_INSTANCE", "web-1:9100; rm -rf /")));
+}
+
+}  // namespace
+}  // namespace selfheal
