@@ -27,6 +27,7 @@ set(_sh_src ${CMAKE_CURRENT_SOURCE_DIR})
 install(TARGETS self-heal RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 install(FILES units/self-heal.socket units/self-heal.service
+              units/self-heal-escalations.path units/self-heal-escalations.service
         DESTINATION lib/systemd/system)
 install(FILES units/sysusers.d/self-heal.conf DESTINATION lib/sysusers.d)
 install(FILES units/tmpfiles.d/self-heal.conf DESTINATION lib/tmpfiles.d)

@@ -15,5 +15,7 @@ int RunPause(const Args& args);
 int RunResume(const Args& args);
 // Internal: run by each handler unit's ExecStopPost= to record its result.
 int RunRecordResult(const Args& args);
+// Internal: self-heal-escalations.service; delivers the escalation outbox.
+int RunDeliverEscalations(const Args& args);
 
 }  // namespace selfheal

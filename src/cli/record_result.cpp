@@ -16,7 +16,7 @@
 #include "config/config_loader.h"
 #include "journal/sinks.h"
 #include "launch/launch_request.h"
-#include "launch/systemd_launcher.h"
+#include "escalate/wake.h"
 #include "serve/aftermath.h"
 #include "state/sqlite_store.h"
 
@@ -124,8 +124,8 @@ int RunRecordResult(const Args& args) {
   if (!effect.value().found_attempt) event.message += " No unfinished attempt matched (reset meanwhile?).";
   journal.Write(event);
 
-  SystemdLauncher systemd;
-  Aftermath aftermath(*store.value(), loaded.config.server, journal, &systemd);
+  Aftermath aftermath(*store.value(), loaded.config.server, journal,
+                      DeliveryRequestPath(args.state_dir));
   if (effect.value().breaker_opened) {
     EscalationFacts facts;
     facts.alertname = alertname;
@@ -141,16 +141,7 @@ int RunRecordResult(const Args& args) {
     ReadAlertJson(&facts);
     (void)aftermath.BreakerOpened(facts);
   }
-  if (aftermath.DeliverAndPublish(clock.Now()).next_due) {
-    // An escalation is still undelivered and serve may not be running: start it, it
-    // retries with backoff and stays up until the outbox is empty.
-    if (Status woken = systemd.StartUnit("self-heal.service"); !woken.ok()) {
-      journal.Write(AuditEvent{EventType::kEscalation, 3,
-                               "Failed to start self-heal.service to retry an undelivered escalation: " +
-                                   woken.error().message + "; it is retried at the next activation.",
-                               {{"REASON", woken.error().message}}});
-    }
-  }
+  aftermath.Publish(clock.Now());
   return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "journal/sinks.h"
 #include "serve/webhook_service.h"
 #include "launch/systemd_launcher.h"
+#include "escalate/wake.h"
 #include "serve/aftermath.h"
 #include "state/sqlite_store.h"
 
@@ -114,17 +115,18 @@ int RunServe(const Args& args) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   // Two connections to the store: one for the request thread, one for this thread's
-  // aftermath work (escalations, metrics), so neither waits on the other's statements.
+  // aftermath work (queuing escalations, metrics), so neither waits on the other's
+  // statements.
   auto request_store = SqliteStore::Open(args.state_dir);
   auto aftermath_store = request_store.ok() ? SqliteStore::Open(args.state_dir) : std::move(request_store);
   if (!request_store.ok() || !aftermath_store.ok()) {
     const Error& error = !request_store.ok() ? request_store.error() : aftermath_store.error();
     return Fatal(journal, EventType::kStoreError, "cannot open the state store: " + error.message);
   }
-  // sd-bus connections are not thread-safe: one for the request thread, one here.
   SystemdLauncher launcher;
-  SystemdLauncher aftermath_launcher;
-  Aftermath aftermath(*aftermath_store.value(), config.server, journal, &aftermath_launcher);
+  Aftermath aftermath(*aftermath_store.value(), config.server, journal,
+                      DeliveryRequestPath(args.state_dir));
+  aftermath.WakeIfPending();
   std::mutex escalations_mu;
   std::vector<EscalationFacts> opened;  // breakers opened on the request thread
   std::atomic<bool> state_changed{true};
@@ -150,7 +152,6 @@ int RunServe(const Args& args) {
 
   std::string why = "idle for " + FormatTimespan(config.server.idle_timeout);
   const timespec tick{0, 100 * 1000 * 1000};
-  std::optional<TimePoint> next_due;  // an undelivered escalation keeps us up
   for (;;) {
     int sig = sigtimedwait(&stop_signals, nullptr, &tick);
     if (sig > 0) {
@@ -163,25 +164,17 @@ int RunServe(const Args& args) {
       to_queue.swap(opened);
     }
     for (const EscalationFacts& facts : to_queue) (void)aftermath.BreakerOpened(facts);
-    TimePoint now = clock.Now();
-    if (state_changed.exchange(false) || !to_queue.empty() || (next_due && *next_due <= now)) {
-      next_due = aftermath.DeliverAndPublish(now).next_due;
-    }
-    if (!next_due && server.value()->IdleFor(config.server.idle_timeout)) {
-      // Escalations queued by other processes (a handler's record-result) are not
-      // announced to us: look once more before leaving, and stay while one waits.
-      next_due = aftermath.DeliverAndPublish(now).next_due;
-      if (!next_due) break;
-    }
+    if (state_changed.exchange(false) || !to_queue.empty()) aftermath.Publish(clock.Now());
+    if (server.value()->IdleFor(config.server.idle_timeout)) break;
   }
   sd_notifyf(0, "STOPPING=1\nSTATUS=Stopping: %s", why.c_str());
   server.value()->Quiesce(std::chrono::seconds(5));
   // Requests that finished during the quiesce may have opened breakers or changed
-  // state: queue and publish those before leaving (delivery retries next activation).
+  // state: queue and publish those before leaving.
   {
     std::lock_guard lock(escalations_mu);
     for (const EscalationFacts& facts : opened) (void)aftermath.BreakerOpened(facts);
-    if (!opened.empty() || state_changed) aftermath.DeliverAndPublish(clock.Now());
+    if (!opened.empty() || state_changed) aftermath.Publish(clock.Now());
   }
   journal.Write(Lifecycle(EventType::kServeStopped, 6, "self-heal serve stopped: " + why + ".", why));
   return 0;

@@ -205,18 +205,4 @@ Result<bool> SystemdLauncher::Exists(const std::string& unit_name) {
   return Error{Errc::kUnavailable, "cannot ask systemd about " + unit_name + ": " + message};
 }
 
-Status SystemdLauncher::StartUnit(const std::string& unit_name) {
-  if (Status connected = Connect(); !connected.ok()) return connected;
-  sd_bus_error error = SD_BUS_ERROR_NULL;
-  sd_bus_message* reply = nullptr;
-  int r = sd_bus_call_method(bus_, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                             "org.freedesktop.systemd1.Manager", "StartUnit", &error, &reply, "ss",
-                             unit_name.c_str(), "replace");
-  sd_bus_message_unref(reply);
-  std::string message = error.message ? error.message : Errno(r);
-  sd_bus_error_free(&error);
-  if (r < 0) return Error{Errc::kUnavailable, "cannot start " + unit_name + ": " + message};
-  return Ok();
-}
-
 }  // namespace selfheal

@@ -28,10 +28,6 @@ class SystemdLauncher final : public Launcher {
   Status Start(const LaunchRequest& request) override;
   Result<bool> Exists(const std::string& unit_name) override;
 
-  // Asks systemd to start `unit_name` (e.g. self-heal.service, so that it retries an
-  // undelivered escalation) without waiting for it.
-  Status StartUnit(const std::string& unit_name);
-
  private:
   Status Connect();
   sd_bus* bus_ = nullptr;

@@ -3,8 +3,7 @@
 #include <filesystem>
 
 #include "common/text.h"
-#include "escalate/alertmanager_client.h"
-#include "escalate/escalation_command.h"
+#include "escalate/wake.h"
 #include "metrics/textfile.h"
 
 namespace selfheal {
@@ -34,28 +33,36 @@ Status Aftermath::BreakerOpened(const EscalationFacts& facts) {
     event.fields.emplace_back("REASON", queued.error().message);
   }
   journal_.Write(event);
+  if (queued.ok()) Wake("the escalation of " + what);
   return queued;
 }
 
-DeliveryReport Aftermath::DeliverAndPublish(TimePoint now) {
-  AlertmanagerClient client(server_.alertmanager_url);
-  std::function<Status(const Escalation&)> start_command;
-  if (!server_.escalate_exec.empty()) {
-    start_command = [&](const Escalation& e) -> Status {
-      if (!launcher_) return Error{Errc::kUnavailable, "no connection to systemd here"};
-      return launcher_->Start(BuildEscalationCommand(e, server_.escalate_exec));
-    };
-  }
-  DeliveryReport report = DeliverDue(
-      store_, [&](const Escalation& e) { return client.Post(e.payload); }, journal_, now,
-      start_command);
-  if (server_.metrics_textfile.empty()) return report;
+void Aftermath::WakeIfPending() {
+  Result<std::vector<Escalation>> pending = store_.PendingEscalations();
+  if (pending.ok() && pending.value().empty()) return;
+  // Unreadable: wake it anyway, the deliverer reports what is wrong.
+  Wake(pending.ok() ? std::to_string(pending.value().size()) + " pending escalation(s)"
+                    : "the escalation outbox");
+}
+
+void Aftermath::Wake(const std::string& why) {
+  Status woken = RequestDelivery(wake_path_);
+  if (woken.ok()) return;
+  journal_.Write(AuditEvent{EventType::kEscalation, 3,
+                            "Failed to wake the escalation deliverer for " + why + ": " +
+                                woken.error().message +
+                                "; it stays queued until the next wake-up (serve start-up).",
+                            {{"REASON", woken.error().message}}});
+}
+
+void Aftermath::Publish(TimePoint now) {
+  if (server_.metrics_textfile.empty()) return;
   // node_exporter's textfile directory is optional (no node_exporter on this host):
   // without it there is nobody to publish to, and nothing to warn about each time.
   std::error_code ec;
   if (!std::filesystem::is_directory(
           std::filesystem::path(server_.metrics_textfile).parent_path(), ec)) {
-    return report;
+    return;
   }
   auto totals = store_.ReadTotals();
   auto status = store_.ListStatus(now);
@@ -68,7 +75,6 @@ DeliveryReport Aftermath::DeliverAndPublish(TimePoint now) {
                               written.error().message + ", skipping.",
                               {{"REASON", written.error().message}}});
   }
-  return report;
 }
 
 }  // namespace selfheal

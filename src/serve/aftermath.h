@@ -1,41 +1,45 @@
 // aftermath.h — what follows a change of state, shared by `serve` and `record-result`:
-// queue the one escalation of a breaker that just opened, deliver what is due, and
-// refresh the metrics textfile from the durable store.
+// queue the one escalation of a breaker that just opened and wake its deliverer
+// (self-heal-escalations.service, see escalate/wake.h), and refresh the metrics
+// textfile from the durable store. Nothing here touches the network.
 #pragma once
 
-#include <optional>
+#include <string>
 
 #include "config/config.h"
 #include "escalate/escalation_payload.h"
-#include "escalate/outbox.h"
 #include "journal/journal.h"
-#include "launch/launcher.h"
 #include "state/store.h"
 
 namespace selfheal {
 
 class Aftermath {
  public:
-  // `launcher` starts EscalateExec= commands; without one they stay queued.
+  // `wake_path`: the file that starts the deliverer (DeliveryRequestPath).
   Aftermath(StateStore& store, const ServerConfig& server, JournalSink& journal,
-            Launcher* launcher)
-      : store_(store), server_(server), journal_(journal), launcher_(launcher) {}
+            std::string wake_path)
+      : store_(store), server_(server), journal_(journal), wake_path_(std::move(wake_path)) {}
 
-  // Queues the SelfHealExhausted escalation for a breaker that opened now and
-  // journals it at crit. A store failure is journaled at err and returned.
+  // Queues the SelfHealExhausted escalation (and, with EscalateExec= set, its command)
+  // for a breaker that opened now, journals it at crit and wakes the deliverer. A
+  // store failure is journaled at err and returned.
   Status BreakerOpened(const EscalationFacts& facts);
 
-  // Delivers due escalations to Alertmanager, starts the EscalateExec= command of
-  // those queued with one as a transient unit, and rewrites the metrics textfile
-  // when its directory exists. Metrics are best effort: a failure to write is
-  // journaled at warning.
-  DeliveryReport DeliverAndPublish(TimePoint now);
+  // Wakes the deliverer if the outbox holds anything not yet done: at start-up, for
+  // escalations queued while nobody could wake it (a broken config, an upgrade).
+  void WakeIfPending();
+
+  // Rewrites the metrics textfile when its directory exists. Best effort: a failure
+  // to write is journaled at warning.
+  void Publish(TimePoint now);
 
  private:
+  void Wake(const std::string& why);
+
   StateStore& store_;
   const ServerConfig& server_;
   JournalSink& journal_;
-  Launcher* launcher_;
+  std::string wake_path_;
 };
 
 }  // namespace selfheal

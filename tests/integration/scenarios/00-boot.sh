@@ -9,7 +9,9 @@ container_install "${HARNESS_BUILD_DIR:?set by run.sh BUILD_DIR}"
 
 assert_eq running "$(in_container systemctl is-system-running)" "system is running"
 
-units=(/usr/lib/systemd/system/self-heal.socket /usr/lib/systemd/system/self-heal.service)
+units=(/usr/lib/systemd/system/self-heal.socket /usr/lib/systemd/system/self-heal.service
+       /usr/lib/systemd/system/self-heal-escalations.path
+       /usr/lib/systemd/system/self-heal-escalations.service)
 verify=$(in_container systemd-analyze verify "${units[@]}" 2>&1)
 assert_eq "" "$verify" "systemd-analyze verify is clean"
 
@@ -18,6 +20,9 @@ assert_eq active "$(in_container systemctl is-active self-heal.socket)" "self-he
 assert_eq enabled "$(in_container systemctl is-enabled self-heal.socket)" "self-heal.socket is enabled"
 assert_contains "$(in_container ss -Hltn 'sport = :9095')" "127.0.0.1:9095" "listening on 127.0.0.1:9095"
 assert_eq inactive "$(in_container systemctl is-active self-heal.service)" "nothing runs before the first connection"
+assert_ok in_container systemctl enable --now self-heal-escalations.path
+assert_eq active "$(in_container systemctl is-active self-heal-escalations.path)" "self-heal-escalations.path is active"
+assert_eq inactive "$(in_container systemctl is-active self-heal-escalations.service)" "no deliverer runs while nothing is queued"
 
 assert_contains "$(in_container getent passwd healer)" ":/usr/sbin/nologin" "user healer exists, no login shell"
 assert_eq "700 healer healer" "$(in_container stat -c '%a %U %G' /var/backups/self-heal)" "/var/backups/self-heal created"

@@ -2,8 +2,10 @@
 # Three failed runs (MaxAttempts=3) open the breaker: exactly one SelfHealExhausted
 # alert reaches Alertmanager's API (a stand-in receiver inside the container), and
 # later notifications are decided breaker-open without running anything. Exit 2 opens
-# the breaker at once. An escalation that cannot be delivered (receiver down) is
-# logged at err, keeps serve up, and is delivered exactly once when the receiver is back.
+# the breaker at once. Escalations are delivered by self-heal-escalations.service
+# (woken by its path unit), not by serve, which has no network. One that cannot be
+# delivered (receiver down) is logged at err, keeps the deliverer up while serve
+# exits when idle, and is delivered exactly once when the receiver is back.
 # EscalateExec= runs once per escalation as a transient unit, as healer, also while
 # Alertmanager is down (each step is retried on its own).
 # shellcheck source=SCRIPTDIR/../lib/harness.sh
@@ -42,6 +44,7 @@ has_bodies() { (( $(nbodies "$1") >= $2 )); }
 runs() { it_count SELF_HEAL_INSTANCE="$1" MESSAGE="self-heal-test start instance=$1 attempt=$2"; }
 results() { it_count "MESSAGE_ID=$MSG_RESULT" SELF_HEAL_INSTANCE="$1"; }
 serve_active() { in_container systemctl is-active -q self-heal.service; }
+deliverer_active() { in_container systemctl is-active -q self-heal-escalations.service; }
 pages() { it_count SELF_HEAL_INSTANCE="$1" SYSLOG_IDENTIFIER=page-human; }
 page_lines() { it_journal SELF_HEAL_INSTANCE="$1" SYSLOG_IDENTIFIER=page-human | jq -r .MESSAGE; }
 
@@ -67,6 +70,9 @@ assert_eq "3 failed $(it_unit fail1 b-1)" \
   "$(jq -r '.body[0].annotations | "\(.attempts) \(.last_result) \(.unit)"' <<<"$esc")" \
   "annotations: attempts, last result, unit"
 assert_contains "$(jq -r '.body[0].annotations.journal' <<<"$esc")" "journalctl" "annotations: the journalctl command"
+assert_eq "self-heal-escalations.service" \
+  "$(it_journal "MESSAGE_ID=$MSG_ESCALATION" SELF_HEAL_INSTANCE=b-1 SELF_HEAL_REASON=delivered | head -1 | jq -r ._SYSTEMD_UNIT)" \
+  "the delivery was made by self-heal-escalations.service"
 assert_that "EscalateExec= ran for b-1" it_wait_count 2 5 SELF_HEAL_INSTANCE=b-1 SYSLOG_IDENTIFIER=page-human
 page=$(page_lines b-1 | head -1)
 diag "EscalateExec= said: $page"
@@ -117,21 +123,24 @@ pending=$(in_container self-heal status 2>&1)
 assert_contains "$pending" "not yet delivered" "self-heal status lists the pending escalation"
 assert_contains "$pending" "waiting for Alertmanager," "status says only Alertmanager is left (EscalateExec= ran)"
 sleep 4   # past IdleTimeoutSec=3s
-assert_that "serve stays up while the escalation is pending (IdleTimeoutSec=3s passed)" serve_active
+assert_that "the deliverer stays up while the escalation is pending" deliverer_active
+assert_that "serve exits when idle meanwhile (IdleTimeoutSec=3s passed)" eval '! serve_active'
+
 assert_that "the stand-in Alertmanager is back" start_receiver
 assert_that "the pending escalation is retried and delivered (backoff starts at 5 s)" \
   wait_until 16 has_bodies g-2 1
 if ! has_bodies g-2 1; then
-  # Not retried on its own: does the next activation of serve deliver it at least?
+  # Not retried on its own: does the next activation of serve wake the deliverer?
   it_post "$(it_payload --alertname NoHandlerHere --instance wake-up)" >/dev/null
-  assert_that "(fallback) the next activation of serve delivers it" wait_until 5 has_bodies g-2 1
+  assert_that "(fallback) the next activation of serve gets it delivered" wait_until 5 has_bodies g-2 1
 fi
 sleep 1
 assert_eq 1 "$(nbodies g-2)" "exactly one escalation for g-2"
 assert_eq "2 2 2" "$(pages b-1) $(pages g-1) $(pages g-2)" \
   "EscalateExec= ran exactly once per escalation, also for g-2 while Alertmanager was down"
 assert_eq "1 1" "$(nbodies b-1) $(nbodies g-1)" "still exactly one each for b-1 and g-1"
-assert_that "serve exits when idle once nothing is pending" wait_until 8 eval '! serve_active'
+assert_that "the deliverer exits once nothing is pending" wait_until 5 eval '! deliverer_active'
+assert_that "serve is not running either" wait_until 8 eval '! serve_active'
 assert_not_contains "$(in_container self-heal status 2>&1)" "not yet delivered" "nothing is pending any more"
 
 it_assert_no_orphans

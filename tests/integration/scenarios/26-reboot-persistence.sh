@@ -2,7 +2,8 @@
 # Breaker state, attempt budgets and the escalation outbox survive a reboot: a
 # container opens a breaker and uses an attempt, powers off; a second container boots
 # with the same /var/lib/self-heal (bind mount of one host directory), and there
-# `status` still shows the breaker open, a new notification is decided breaker-open,
+# `status` still shows the breaker open, the undelivered escalation is retried (the
+# path unit wakes its deliverer at boot), a new notification is decided breaker-open,
 # and the other key's next run is attempt 2.
 # shellcheck source=SCRIPTDIR/../lib/harness.sh
 source "$(dirname "$0")/../lib/harness.sh"
@@ -56,6 +57,8 @@ diag "boot 2: $after2"
 assert_eq "$before1" "$after1" "boot 2: status of r-1 is unchanged (breaker open, same opening time)"
 assert_eq "$before2" "$after2" "boot 2: status of r-2 is unchanged (1 attempt, failed)"
 assert_contains "$(in_container self-heal status 2>&1)" "not yet delivered" "boot 2: the escalation is still pending"
+assert_that "boot 2: the deliverer was woken at boot and retries it (err)" \
+  it_wait_count 1 5 "MESSAGE_ID=$MSG_ESCALATION" PRIORITY=3 SELF_HEAL_INSTANCE=r-1 _SYSTEMD_UNIT=self-heal-escalations.service
 
 answer=$(it_post "$(it_payload --alertname GiveUp --instance r-1 --starts 1)")
 assert_eq breaker-open "$(it_decisions "$answer")" "boot 2: a new GiveUp notification is decided breaker-open"

@@ -1,0 +1,119 @@
+// Implementation notes: `self-heal deliver-escalations` is self-heal-escalations.service,
+// which self-heal-escalations.path starts whenever <state>/escalations-due exists
+// (escalate/wake.h). It is the only self-heal process that speaks to the network, so
+// the webhook receiver runs with PrivateNetwork=yes. It removes the wake-up file,
+// then works the outbox (DeliverDue: Alertmanager and EscalateExec=, each retried
+// with backoff) and exits once nothing is left; while something waits it stays up,
+// looking at the wake-up file every second so a new escalation is not held behind
+// an old one's backoff.
+#include <signal.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "config/config_loader.h"
+#include "escalate/alertmanager_client.h"
+#include "escalate/escalation_command.h"
+#include "escalate/outbox.h"
+#include "escalate/wake.h"
+#include "journal/sinks.h"
+#include "launch/systemd_launcher.h"
+#include "state/sqlite_store.h"
+
+namespace selfheal {
+
+namespace {
+
+constexpr Duration kLookEvery = std::chrono::seconds(1);
+
+AuditEvent DeliveryError(std::string message) {
+  AuditEvent e{EventType::kEscalation, 3, std::move(message), {}};
+  e.fields.emplace_back("REASON", e.message);
+  return e;
+}
+
+}  // namespace
+
+int RunDeliverEscalations(const Args& args) {
+  JournalSink& journal = DefaultJournalSink();
+  const std::string wake = DeliveryRequestPath(args.state_dir);
+  LoadedConfig loaded = LoadConfig(args.config_dir);
+  if (!loaded.ok()) {
+    for (const ConfigError& error : loaded.errors) {
+      journal.Write(AuditEvent{EventType::kConfigInvalid, 3, FormatConfigError(error),
+                               {{"REASON", FormatConfigError(error)}}});
+    }
+    // Removing the wake-up file stops systemd from restarting us into the same error;
+    // `serve` wakes us again at its next start, which needs a valid config too.
+    (void)ClearDeliveryRequest(wake);
+    journal.Write(DeliveryError("Escalations stay queued: " + std::to_string(loaded.errors.size()) +
+                                " configuration error(s) in " + args.config_dir +
+                                "; run 'self-heal check'."));
+    return 1;
+  }
+  const ServerConfig& server = loaded.config.server;
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  SystemClock clock;
+  AlertmanagerClient alertmanager(server.alertmanager_url);
+  SystemdLauncher systemd;
+  std::function<Status(const Escalation&)> start_command;
+  if (!server.escalate_exec.empty()) {
+    start_command = [&](const Escalation& e) {
+      return systemd.Start(BuildEscalationCommand(e, server.escalate_exec));
+    };
+  }
+  auto post = [&](const Escalation& e) { return alertmanager.Post(e.payload); };
+
+  std::unique_ptr<SqliteStore> store;
+  int store_failures = 0;
+  std::optional<TimePoint> next_due;
+  for (;;) {
+    // A file that cannot be removed must not wake us in a loop: then only the
+    // backoff does.
+    Status cleared = ClearDeliveryRequest(wake);
+    if (!cleared.ok()) {
+      journal.Write(DeliveryError("Failed to clear the wake-up file: " + cleared.error().message));
+    }
+    TimePoint now = clock.Now();
+    if (!store) {
+      auto opened = SqliteStore::Open(args.state_dir);
+      if (opened.ok()) {
+        store = std::move(opened).value();
+        store_failures = 0;
+      } else {
+        Duration wait = Backoff(++store_failures);
+        journal.Write(DeliveryError("Failed to open the state store to deliver escalations: " +
+                                    opened.error().message + ", retrying in " +
+                                    FormatTimespan(wait) + "."));
+        next_due = now + wait;
+      }
+    }
+    if (store) next_due = DeliverDue(*store, post, journal, now, start_command).next_due;
+    if (!next_due) return 0;
+
+    // Sleep until the next escalation is due, a new one is queued, or we are stopped.
+    for (;;) {
+      now = clock.Now();
+      if (now >= *next_due || (cleared.ok() && DeliveryRequested(wake))) break;
+      Duration nap = std::min<Duration>(*next_due - now, kLookEvery);
+      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(nap).count();
+      timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+      if (sigtimedwait(&stop_signals, nullptr, &ts) > 0) {
+        // Something is still waiting: leave the wake-up file so that the next start
+        // (the path unit, or the next boot) picks it up.
+        (void)RequestDelivery(wake);
+        return 0;
+      }
+    }
+  }
+}
+
+}  // namespace selfheal
