@@ -25,6 +25,7 @@
 set(_sh_src ${CMAKE_CURRENT_SOURCE_DIR})
 
 install(TARGETS self-heal RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS deliver-escalations RUNTIME DESTINATION lib/self-heal)
 
 install(FILES units/self-heal.socket units/self-heal.service
               units/self-heal-escalations.path units/self-heal-escalations.service

@@ -28,16 +28,13 @@ constexpr Subcommand kSubcommands[] = {
     {"resume", "launch handlers again", selfheal::RunResume},
     {"record-result", "(internal) record a handler unit's result; run by ExecStopPost=",
      selfheal::RunRecordResult},
-    {"deliver-escalations",
-     "(internal) deliver queued escalations; run by self-heal-escalations.service",
-     selfheal::RunDeliverEscalations},
 };
 
 void Usage(FILE* out) {
   std::fprintf(out,
                "usage: self-heal COMMAND [--config-dir DIR] [--state-dir DIR] [options]\n\n"
                "commands:\n");
-  for (const Subcommand& sub : kSubcommands) std::fprintf(out, "  %-19s %s\n", sub.name, sub.summary);
+  for (const Subcommand& sub : kSubcommands) std::fprintf(out, "  %-13s %s\n", sub.name, sub.summary);
   std::fprintf(out,
                "\noptions:\n"
                "  --config-dir DIR  configuration (default /etc/self-heal)\n"

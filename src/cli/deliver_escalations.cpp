@@ -1,11 +1,11 @@
-// Implementation notes: `self-heal deliver-escalations` is self-heal-escalations.service,
-// which self-heal-escalations.path starts whenever <state>/escalations-due exists
-// (escalate/wake.h). It is the only self-heal process that speaks to the network, so
-// the webhook receiver runs with PrivateNetwork=yes. It removes the wake-up file,
-// then works the outbox (DeliverDue: Alertmanager and EscalateExec=, each retried
-// with backoff) and exits once nothing is left; while something waits it stays up,
-// looking at the wake-up file every second so a new escalation is not held behind
-// an old one's backoff.
+// Implementation notes: /usr/lib/self-heal/deliver-escalations is the program of
+// self-heal-escalations.service, which self-heal-escalations.path starts whenever
+// <state>/escalations-due exists (escalate/wake.h). It is the only self-heal process
+// that speaks to the network, so the webhook receiver runs with PrivateNetwork=yes.
+// It removes the wake-up file, then works the outbox (DeliverDue: Alertmanager and
+// EscalateExec=, each retried with backoff) and exits once nothing is left; while
+// something waits it stays up, looking at the wake-up file every second so that a new
+// escalation is not held behind an old one's backoff.
 #include <signal.h>
 #include <time.h>
 
