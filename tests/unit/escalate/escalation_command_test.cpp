@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "escalate/escalation_payload.h"
+#include "escalate/sample_facts.h"
 
 namespace selfheal {
 namespace {
@@ -13,15 +14,8 @@ using testing::Contains;
 using testing::Pair;
 
 Escalation Queued() {
-  EscalationFacts f;
-  f.alertname = "NginxDown";
+  EscalationFacts f = test::NginxFacts();
   f.instance = "web-1:9100; rm -rf /";  // data, never a command
-  f.handler = "nginx-restart";
-  f.attempts = 3;
-  f.max_attempts = 3;
-  f.window = 4h;
-  f.last_result = "failed";
-  f.opened_at = *ParseRfc3339("2026-11-22T12:00:00Z");
   Escalation e;
   e.id = 42;
   e.handler = f.handler;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "escalate/escalation_payload.h"
+#include "escalate/sample_facts.h"
 #include "fakes.h"
 
 namespace selfheal {
@@ -94,14 +95,8 @@ struct ScriptedSender {
 };
 
 Escalation Queued(const std::string& instance, TimePoint now) {
-  EscalationFacts f;
-  f.alertname = "NginxDown";
+  EscalationFacts f = test::NginxFacts();
   f.instance = instance;
-  f.handler = "nginx-restart";
-  f.attempts = 3;
-  f.max_attempts = 3;
-  f.window = 4h;
-  f.last_result = "failed";
   f.opened_at = now;
   Escalation e;
   e.handler = f.handler;

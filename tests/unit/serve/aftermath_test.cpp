@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "escalate/sample_facts.h"
 #include "escalate/wake.h"
 #include "fakes.h"
 #include "state/sqlite_store.h"
@@ -24,14 +25,7 @@ class AftermathTest : public ::testing::Test {
     store_ = std::move(opened).value();
   }
   EscalationFacts Facts() const {
-    EscalationFacts f;
-    f.alertname = "DiskSpaceLow";
-    f.instance = "web-1:9100";
-    f.handler = "disk";
-    f.attempts = 3;
-    f.max_attempts = 3;
-    f.window = 4h;
-    f.last_result = "failed";
+    EscalationFacts f = test::NginxFacts();
     f.opened_at = kT0;
     return f;
   }
@@ -58,7 +52,7 @@ TEST_F(AftermathTest, BreakerOpenedQueuesTheEscalationAndWakesTheDeliverer) {
   ASSERT_EQ(journal_.events.size(), 1u);
   EXPECT_EQ(journal_.events[0].priority, 2);
   EXPECT_EQ(journal_.events[0].message,
-            "Breaker opened for 'DiskSpaceLow' on 'web-1:9100' with 'disk' after 3 attempt(s), "
+            "Breaker opened for 'NginxDown' on 'web-1:9100' with 'nginx-restart' after 3 attempt(s), "
             "last result failed; escalating to a human.");
 }
 
