@@ -29,6 +29,10 @@ LaunchRequest BuildEscalationCommand(const Escalation& e, const std::vector<std:
                         {"SELF_HEAL_INSTANCE", e.instance},
                         {"SELF_HEAL_HANDLER", e.handler},
                         {"SELF_HEAL_ESCALATION_ID", id}};
+  if (std::optional<std::string> fp = PayloadAnnotation(e.payload, "fingerprint")) {
+    r.environment.emplace_back("SELF_HEAL_FINGERPRINT", *fp);
+    r.log_extra_fields.emplace_back("SELF_HEAL_FINGERPRINT", std::move(*fp));
+  }
   return r;
 }
 

@@ -18,9 +18,10 @@ std::string EscalationCommandUnit(int64_t escalation_id);
 
 // The command runs as `healer` (like a handler, never as root), for at most 5 min,
 // with SELF_HEAL_ALERTNAME, _INSTANCE, _HANDLER, _ESCALATION_ID, _SUMMARY,
-// _DESCRIPTION and the whole Alertmanager body as SELF_HEAL_ESCALATION_JSON. Its
-// output joins the audit trail through LogExtraFields (SELF_HEAL_ALERTNAME, _INSTANCE,
-// _HANDLER, _ESCALATION_ID). No result is recorded: it has no budget.
+// _DESCRIPTION, _FINGERPRINT (when known) and the whole Alertmanager body as
+// SELF_HEAL_ESCALATION_JSON. Its output joins the audit trail through LogExtraFields
+// (SELF_HEAL_ALERTNAME, _INSTANCE, _HANDLER, _ESCALATION_ID, _FINGERPRINT). No result
+// is recorded: it has no budget.
 LaunchRequest BuildEscalationCommand(const Escalation& escalation,
                                      const std::vector<std::string>& argv);
 

@@ -33,6 +33,11 @@ AuditEvent EscalationEvent(const Escalation& e, int priority, std::string messag
                   {"ESCALATION_ID", std::to_string(e.id)},
                   {"TRIES", std::to_string(tries)},
                   {"REASON", std::move(reason)}};
+  // The original alert's fingerprint joins delivery to the alert's story
+  // (journalctl SELF_HEAL_FINGERPRINT=…).
+  if (std::optional<std::string> fp = PayloadAnnotation(e.payload, "fingerprint")) {
+    event.fields.emplace_back("FINGERPRINT", std::move(*fp));
+  }
   return event;
 }
 

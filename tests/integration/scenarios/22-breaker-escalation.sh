@@ -73,6 +73,11 @@ assert_contains "$(jq -r '.body[0].annotations.journal' <<<"$esc")" "journalctl"
 assert_eq "self-heal-escalations.service" \
   "$(it_journal "MESSAGE_ID=$MSG_ESCALATION" SELF_HEAL_INSTANCE=b-1 SELF_HEAL_REASON=delivered | head -1 | jq -r ._SYSTEMD_UNIT)" \
   "the delivery was made by self-heal-escalations.service"
+fp=$(jq -r '.body[0].annotations.fingerprint' <<<"$esc")
+story=$(it_journal SELF_HEAL_FINGERPRINT="$fp" | jq -r '.SELF_HEAL_REASON // .SYSLOG_IDENTIFIER' | paste -sd ' ')
+diag "journalctl SELF_HEAL_FINGERPRINT=$fp, its end: ${story: -80}"
+assert_contains "$story" "self-heal delivered command-started page-human page-human" \
+  "the delivery and the EscalateExec= output are part of the alert's story (journalctl SELF_HEAL_FINGERPRINT=)"
 assert_that "EscalateExec= ran for b-1" it_wait_count 2 5 SELF_HEAL_INSTANCE=b-1 SYSLOG_IDENTIFIER=page-human
 page=$(page_lines b-1 | head -1)
 diag "EscalateExec= said: $page"

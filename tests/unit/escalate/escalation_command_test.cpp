@@ -48,6 +48,9 @@ TEST(EscalationCommandTest, PassesTheEscalationAsDataInTheEnvironment) {
               Contains(Pair("SELF_HEAL_DESCRIPTION", *PayloadAnnotation(e.payload, "description"))));
   EXPECT_THAT(r.log_extra_fields, Contains(Pair("SELF_HEAL_ESCALATION_ID", "42")));
   EXPECT_THAT(r.log_extra_fields, Contains(Pair("SELF_HEAL_INSTANCE", "web-1:9100; rm -rf /")));
+  EXPECT_THAT(r.environment, Contains(Pair("SELF_HEAL_FINGERPRINT", "6d0a5ab2a4a7c2f1")));
+  EXPECT_THAT(r.log_extra_fields, Contains(Pair("SELF_HEAL_FINGERPRINT", "6d0a5ab2a4a7c2f1")))
+      << "its output joins the alert's story";
 }
 
 }  // namespace

@@ -160,6 +160,7 @@ TEST_F(OutboxTest, SuccessMarksDeliveredAndJournalsTheEscalationAtCrit) {
   EXPECT_EQ(journal.Field(0, "ESCALATION_ID"), "1");
   EXPECT_EQ(journal.Field(0, "TRIES"), "1");
   EXPECT_EQ(journal.Field(0, "REASON"), "delivered");
+  EXPECT_EQ(journal.Field(0, "FINGERPRINT"), "6d0a5ab2a4a7c2f1") << "part of the alert's story";
 }
 
 TEST_F(OutboxTest, FailuresBackOffAndAreRetriedUntilDelivered) {
