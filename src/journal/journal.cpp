@@ -10,6 +10,7 @@ std::string_view MessageId(EventType type) {
     case EventType::kServeStopped: return "a4b095f2f839496083b33d90557909c0";
     case EventType::kRequestRejected: return "e6caf8bd9ec34ddcbc99946acc4f5e9a";
     case EventType::kDecision: return "fc08a64e5a85443ca51cf082462da06a";
+    case EventType::kWebhookReceived: return "9eef697a9a5749b9aab70f8d1784edfe";
     case EventType::kConfigInvalid: return "c14af7ab68104ceda80c22ebd8243055";
     case EventType::kStoreError: return "88e5f3419f8b465ba211c84012cc9f48";
     case EventType::kLaunchFailed: return "89e112c839e547edbb2042954dfdd6db";

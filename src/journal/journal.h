@@ -21,6 +21,7 @@ enum class EventType {
   kHandlerResult,    // a handler unit finished (exit status, result)
   kEscalation,       // a breaker opened: queued, delivered or failed
   kOperatorAction,   // reset, pause, resume
+  kWebhookReceived,  // a valid webhook, before its alerts are decided
 };
 
 // The fixed MESSAGE_ID (32 lowercase hex) of each event type; see self-heal.catalog.

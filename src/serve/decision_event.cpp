@@ -1,5 +1,8 @@
 #include "serve/decision_event.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "common/text.h"
 #include "http/rejection.h"
 
@@ -56,6 +59,35 @@ AuditEvent LaunchFailedEvent(const Alert& alert, const Decision& decision,
   e.message = "Failed to start " + unit + " for '" + EscapeForLog(alert.alertname(), 80) +
               "' on '" + EscapeForLog(alert.instance(), 80) + "': " + EscapeForLog(error, 300);
   e.fields.emplace_back("ERROR", error);
+  return e;
+}
+
+AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote) {
+  size_t firing = 0;
+  for (const Alert& a : webhook.alerts) firing += a.status == AlertStatus::kFiring;
+  size_t resolved = webhook.alerts.size() - firing;
+  AuditEvent e{EventType::kWebhookReceived, 6,
+               "Received " + std::to_string(webhook.alerts.size()) + " alert(s) (" +
+                   std::to_string(firing) + " firing, " + std::to_string(resolved) +
+                   " resolved) for receiver '" + EscapeForLog(webhook.receiver, 80) + "' from " +
+                   remote + ".",
+               {{"REMOTE", remote},
+                {"RECEIVER", webhook.receiver},
+                {"STATUS", AlertStatusName(webhook.status)},
+                {"ALERTS", std::to_string(webhook.alerts.size())}}};
+  if (webhook.truncated_alerts > 0) {
+    e.message += " Alertmanager left out " + std::to_string(webhook.truncated_alerts) +
+                 " more (max_alerts).";
+    e.fields.emplace_back("TRUNCATED_ALERTS", std::to_string(webhook.truncated_alerts));
+  }
+  std::vector<std::string> seen;
+  for (const Alert& a : webhook.alerts) {
+    if (a.fingerprint.empty() || std::find(seen.begin(), seen.end(), a.fingerprint) != seen.end()) {
+      continue;
+    }
+    seen.push_back(a.fingerprint);
+    e.fields.emplace_back("FINGERPRINT", a.fingerprint);
+  }
   return e;
 }
 

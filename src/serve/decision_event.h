@@ -11,6 +11,12 @@
 
 namespace selfheal {
 
+// One entry per valid webhook, before its alerts are decided: who sent it, for which
+// receiver, how many alerts of each status, and FINGERPRINT once per distinct alert
+// fingerprint (a repeated journal field), so that `journalctl SELF_HEAL_FINGERPRINT=`
+// starts each alert's story with its receipt. Priority info.
+AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote);
+
 // One entry per decided alert: MESSAGE names alert, instance, decision and reason;
 // fields ALERTNAME, INSTANCE, FINGERPRINT, STATUS, DECISION, HANDLER, REASON, REMOTE,
 // and ATTEMPT/UNIT for a launch. Priority: notice for launch/dry-run/paused, warning

@@ -152,6 +152,7 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
     journal_.Write(RejectionEvent(request, 400, "malformed-payload", parsed.error().message));
     return ErrorResponse(400, parsed.error().message);
   }
+  journal_.Write(ReceivedEvent(parsed.value(), request.remote));
   std::string decisions = "[";
   for (const Alert& alert : parsed.value().alerts) {
     TimePoint now = clock_.Now();

@@ -1,7 +1,7 @@
 #!/bin/bash
 # A firing alert runs its handler as a transient unit, as the configured user, with the
 # alert in its environment; `journalctl SELF_HEAL_FINGERPRINT=` tells the story in
-# order (decision, the handler's own lines, the result); status shows it healed. Then
+# order (receipt, decision, the handler's own lines, the result); status shows it healed. Then
 # measures, median of 20 inside the container: POST -> the handler's first journal
 # line, and the cost of a launch beside a no-handler POST and `systemd-run --no-block true`.
 # shellcheck source=SCRIPTDIR/../lib/harness.sh
@@ -49,15 +49,16 @@ assert_that "the handler's result is journaled" \
 
 story=$(it_journal "SELF_HEAL_FINGERPRINT=$fp")
 # Each entry as a kind, in journal order; consecutive handler lines collapsed.
-kinds=$(jq -r --arg d "$MSG_DECISION" --arg r "$MSG_RESULT" --arg u "$unit" '
+kinds=$(jq -r --arg d "$MSG_DECISION" --arg r "$MSG_RESULT" --arg u "$unit" --arg rcv "$MSG_RECEIVED" '
   def one(f): if type == "array" then .[0] else . end;
-  if .MESSAGE_ID == $d then "decision:" + (.SELF_HEAL_DECISION | one(.))
+  if .MESSAGE_ID == $rcv then "receipt"
+  elif .MESSAGE_ID == $d then "decision:" + (.SELF_HEAL_DECISION | one(.))
   elif .MESSAGE_ID == $r then "result"
   elif .MESSAGE_ID == null and ._SYSTEMD_UNIT == $u then "handler"
   else "other:" + (.MESSAGE_ID // "-") + ":" + (._SYSTEMD_UNIT // "-") end' <<<"$story" | uniq | paste -sd' ')
 diag "journal story of $fp: $kinds"
-assert_eq "decision:launch handler result" "$kinds" \
-  "journalctl SELF_HEAL_FINGERPRINT=$fp: decision, handler output, result, in that order"
+assert_eq "receipt decision:launch handler result" "$kinds" \
+  "journalctl SELF_HEAL_FINGERPRINT=$fp: receipt, decision, handler output, result, in that order"
 
 handler_lines=$(jq -c --arg u "$unit" 'select(.MESSAGE_ID == null and ._SYSTEMD_UNIT == $u)' <<<"$story")
 messages=$(it_field "$handler_lines" MESSAGE)
@@ -122,12 +123,16 @@ diag "POST round trip, launch: median $(jq -r .launch_rtt_ms.median <<<"$figures
 diag "systemd-run --no-block true: median $(jq -r .systemd_run_no_block_ms.median <<<"$figures") ms" \
   "(min $(jq -r .systemd_run_no_block_ms.min <<<"$figures"), max $(jq -r .systemd_run_no_block_ms.max <<<"$figures"))"
 
-# The order holds for each of the 20 measured alerts too, not only the first.
-measured=$(it_journal SELF_HEAL_ALERTNAME=Measure)
-misordered=$(jq -rs --arg d "$MSG_DECISION" --arg r "$MSG_RESULT" '
+# The order holds for each of the 20 measured alerts too, not only the first. The
+# receipts carry no alertname: take them all, and keep the fingerprints decided.
+measured=$(it_journal SELF_HEAL_ALERTNAME=Measure + "MESSAGE_ID=$MSG_RECEIVED")
+misordered=$(jq -rs --arg d "$MSG_DECISION" --arg r "$MSG_RESULT" --arg rcv "$MSG_RECEIVED" '
   group_by(.SELF_HEAL_FINGERPRINT | if type == "array" then .[0] else . end)[]
-  | map(if .MESSAGE_ID == $d then "d" elif .MESSAGE_ID == $r then "r" elif .MESSAGE_ID == null then "h" else "o" end)
-  | join("") | select(test("^dh+r$") | not)' <<<"$measured" | sort | uniq -c | paste -sd' ')
-assert_eq "" "$misordered" "every measured alert's journal reads decision, handler lines, result"
+  | map(if .MESSAGE_ID == $rcv then "R" elif .MESSAGE_ID == $d then "d" elif .MESSAGE_ID == $r then "r"
+        elif .MESSAGE_ID == null then "h" else "o" end)
+  | join("") | select(test("d")) | select(test("^Rdh+r$") | not)' <<<"$measured" | sort | uniq -c | paste -sd' ')
+assert_eq "" "$misordered" "every measured alert's journal reads receipt, decision, handler lines, result"
+assert_eq 20 "$(jq -rs --arg d "$MSG_DECISION" '[.[] | select(.MESSAGE_ID == $d)] | length' <<<"$measured")" \
+  "(20 measured decisions were checked)"
 
 it_assert_no_orphans

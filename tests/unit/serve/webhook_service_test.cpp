@@ -75,7 +75,34 @@ TEST_F(WebhookServiceTest, FiringAlertLaunchesItsHandlerWithTheAlertInTheEnviron
   EXPECT_EQ(env("SELF_HEAL_LABEL_MOUNTPOINT"), "/var");
   EXPECT_EQ(env("SELF_HEAL_ANNOTATION_SUMMARY"), "Disk space low on web-1:9100");
   EXPECT_EQ(Decisions(), std::vector<std::string>{"launch"});
-  EXPECT_EQ(journal_.Field(0, "UNIT"), l.unit_name);
+  ASSERT_EQ(journal_.events.size(), 2u);
+  EXPECT_EQ(journal_.events[1].type, EventType::kDecision);
+  EXPECT_EQ(journal_.Field(1, "UNIT"), l.unit_name);
+}
+
+TEST_F(WebhookServiceTest, ReceiptIsJournaledFirstWithEachAlertsFingerprintOnce) {
+  EXPECT_EQ(Post("03-group3-firing.json").status, 200);
+  ASSERT_EQ(journal_.events.size(), 4u);  // the receipt, then one decision per alert
+  const AuditEvent& receipt = journal_.events[0];
+  EXPECT_EQ(receipt.type, EventType::kWebhookReceived);
+  EXPECT_EQ(receipt.priority, 6);
+  EXPECT_EQ(receipt.message,
+            "Received 3 alert(s) (3 firing, 0 resolved) for receiver 'selfheal-group' from 127.0.0.1:4000.");
+  EXPECT_EQ(journal_.Field(0, "REMOTE"), "127.0.0.1:4000");
+  EXPECT_EQ(journal_.Field(0, "ALERTS"), "3");
+  std::vector<std::string> fingerprints;
+  for (const auto& [name, value] : receipt.fields) {
+    if (name == "FINGERPRINT") fingerprints.push_back(value);
+  }
+  std::vector<std::string> decided;
+  for (size_t i = 1; i < journal_.events.size(); ++i) decided.push_back(journal_.Field(i, "FINGERPRINT"));
+  EXPECT_EQ(fingerprints, decided) << "every decided alert's story starts with this receipt";
+}
+
+TEST_F(WebhookServiceTest, MalformedPayloadHasNoReceipt) {
+  EXPECT_EQ(service_.Handle({R"({"version":"4","alerts":"no"})", "127.0.0.1:4000"}).status, 400);
+  ASSERT_EQ(journal_.events.size(), 1u);
+  EXPECT_EQ(journal_.events[0].type, EventType::kRequestRejected);
 }
 
 TEST_F(WebhookServiceTest, HaDuplicateFromSecondAlertmanagerIsSkipped) {
@@ -199,9 +226,10 @@ TEST_F(WebhookServiceTest, AttemptWhoseUnitNeverStartedNeitherBlocksNorDedupsThe
     return std::string();
   };
   EXPECT_EQ(attempt(launcher_.started[0]), "2");  // the lost attempt still counts
-  ASSERT_GE(journal_.events.size(), 2u);
-  EXPECT_EQ(journal_.events[0].type, EventType::kLaunchFailed);
-  EXPECT_EQ(journal_.events[0].priority, 4);
+  ASSERT_GE(journal_.events.size(), 3u);
+  EXPECT_EQ(journal_.events[0].type, EventType::kWebhookReceived);
+  EXPECT_EQ(journal_.events[1].type, EventType::kLaunchFailed);
+  EXPECT_EQ(journal_.events[1].priority, 4);
 }
 
 // A store whose key has spent its budget: three attempts, the last one lost.
@@ -246,8 +274,8 @@ TEST_F(WebhookServiceTest, LaunchDecisionIsJournaledBeforeTheUnitStarts) {
   launcher.journal = &journal_;
   WebhookService service(config_, store_, &launcher, journal_, clock_);
   service.Handle({Fixture("01-single-firing.json"), "127.0.0.1:4000"});
-  EXPECT_EQ(launcher.journaled_before, 1u);
-  EXPECT_EQ(journal_.Field(0, "DECISION"), "launch");
+  EXPECT_EQ(launcher.journaled_before, 2u);  // the receipt and the decision
+  EXPECT_EQ(journal_.Field(1, "DECISION"), "launch");
 }
 
 }  // namespace

@@ -34,7 +34,8 @@ IT_BIN=/usr/local/lib/self-heal-test
 # MESSAGE_IDs (src/journal/journal.cpp, fixed for ever), for the scenarios.
 # shellcheck disable=SC2034
 MSG_DECISION=fc08a64e5a85443ca51cf082462da06a MSG_RESULT=b837d6c21c114b43bbb983eae84df921 \
-  MSG_ESCALATION=1a18ddbcd8854a9eb9581ee1f510f844 MSG_OPERATOR=9782b2831f8c463d80c794b282174bb0
+  MSG_ESCALATION=1a18ddbcd8854a9eb9581ee1f510f844 MSG_OPERATOR=9782b2831f8c463d80c794b282174bb0 \
+  MSG_RECEIVED=9eef697a9a5749b9aab70f8d1784edfe
 
 it_boot() {
   container_boot "$@"
