@@ -20,8 +20,9 @@ assert_eq active "$(in_container systemctl is-active self-heal.socket)" "self-he
 assert_eq enabled "$(in_container systemctl is-enabled self-heal.socket)" "self-heal.socket is enabled"
 assert_contains "$(in_container ss -Hltn 'sport = :9095')" "127.0.0.1:9095" "listening on 127.0.0.1:9095"
 assert_eq inactive "$(in_container systemctl is-active self-heal.service)" "nothing runs before the first connection"
-assert_ok in_container systemctl enable --now self-heal-escalations.path
-assert_eq active "$(in_container systemctl is-active self-heal-escalations.path)" "self-heal-escalations.path is active"
+assert_eq "active enabled" \
+  "$(in_container systemctl is-active self-heal-escalations.path) $(in_container systemctl is-enabled self-heal-escalations.path)" \
+  "enabling the socket enabled and started self-heal-escalations.path too"
 assert_eq inactive "$(in_container systemctl is-active self-heal-escalations.service)" "no deliverer runs while nothing is queued"
 
 assert_contains "$(in_container getent passwd healer)" ":/usr/sbin/nologin" "user healer exists, no login shell"

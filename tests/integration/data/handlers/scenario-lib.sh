@@ -8,8 +8,8 @@
 #   it_boot PREFIX [NSPAWN_ARG...]   container_boot + container_install + the test
 #                                    scripts of this directory in /usr/local/lib/self-heal-test
 #                                    + /var/lib/prometheus/node-exporter (metrics textfile)
-#                                    + self-heal.socket and self-heal-escalations.path
-#                                    enabled (no connection yet)
+#                                    + self-heal.socket enabled, and with it
+#                                    self-heal-escalations.path (no connection yet)
 #   it_conf < TEXT                   writes /etc/self-heal/self-heal.conf    } before the first
 #   it_handler NAME < TEXT           writes /etc/self-heal/handlers.d/NAME.conf } POST: serve reads
 #                                                                           config at its start
@@ -49,8 +49,8 @@ it_boot() {
     [[ $f == *scenario-lib.sh ]] && continue
     install -m 0755 "$f" "$CT_ROOT$IT_BIN/" || die "cannot install $f"
   done
-  in_container systemctl enable --now self-heal.socket self-heal-escalations.path >/dev/null 2>&1 \
-    || die "cannot enable self-heal.socket and self-heal-escalations.path"
+  in_container systemctl enable --now self-heal.socket >/dev/null 2>&1 \
+    || die "cannot enable self-heal.socket"
 }
 
 it_conf() { cat >"$CT_ROOT/etc/self-heal/self-heal.conf"; }
