@@ -14,9 +14,9 @@
 #include "cli/commands.h"
 #include "common/text.h"
 #include "config/config_loader.h"
+#include "escalate/wake.h"
 #include "journal/sinks.h"
 #include "launch/launch_request.h"
-#include "escalate/wake.h"
 #include "serve/aftermath.h"
 #include "state/sqlite_store.h"
 

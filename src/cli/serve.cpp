@@ -15,12 +15,12 @@
 
 #include "cli/commands.h"
 #include "config/config_loader.h"
+#include "escalate/wake.h"
 #include "http/server.h"
 #include "journal/sinks.h"
-#include "serve/webhook_service.h"
 #include "launch/systemd_launcher.h"
-#include "escalate/wake.h"
 #include "serve/aftermath.h"
+#include "serve/webhook_service.h"
 #include "state/sqlite_store.h"
 
 namespace selfheal {
