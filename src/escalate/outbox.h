@@ -21,9 +21,8 @@ Duration Backoff(int tries);
 struct DeliveryReport {
   int delivered = 0;  // escalations done in this round (Alertmanager and command)
   int failed = 0;     // escalations with a step left for a retry
-  // The earliest next_try of an escalation still undelivered after this round (due
-  // now or later), or nullopt when the outbox is empty: how long the service must
-  // stay up.
+  // The earliest next_try of an escalation not done after this round (due now or
+  // later), or nullopt when the outbox is empty: how long the deliverer must stay up.
   std::optional<TimePoint> next_due;
 };
 

@@ -54,7 +54,7 @@ class StateStore : public Store {
   virtual Result<std::vector<Escalation>> DueEscalations(TimePoint now) = 0;
   virtual Status MarkEscalation(int64_t id, const EscalationMark& mark) = 0;
   // Escalations not done yet (Alertmanager or the command still due); their
-  // next_try tells the service how long to stay up.
+  // next_try tells the deliverer how long to stay up.
   virtual Result<std::vector<Escalation>> PendingEscalations() = 0;
 
   // Operator commands.
