@@ -33,6 +33,8 @@ import sys
 import threading
 import time
 
+from bad_input import read_response  # same directory
+
 ADDR = ("127.0.0.1", 9095)
 TIMEOUT = 15
 
@@ -45,25 +47,7 @@ def request_bytes(body):
 
 def read_status(sock):
     """Reads one HTTP response; returns its status code (the body is drained)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("closed before a response (%d bytes)" % len(data))
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(rest) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        rest += chunk
-    return status
+    return read_response(sock)[0]
 
 
 def send(body, record):
