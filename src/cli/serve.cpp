@@ -126,7 +126,6 @@ int RunServe(const Args& args) {
   SystemdLauncher launcher;
   Aftermath aftermath(*aftermath_store.value(), config.server, journal,
                       DeliveryRequestPath(args.state_dir));
-  aftermath.WakeIfPending();
   std::mutex escalations_mu;
   std::vector<EscalationFacts> opened;  // breakers opened on the request thread
   std::atomic<bool> state_changed{true};
@@ -149,6 +148,9 @@ int RunServe(const Args& args) {
                               std::string(from_systemd ? "the socket from systemd" : args.listen) +
                               " with " + std::to_string(config.handlers.size()) + " handler(s)."));
   sd_notifyf(0, "READY=1\nSTATUS=Answering webhooks, %zu handler(s)", config.handlers.size());
+  // Off the first request's path: escalations queued while nobody could wake their
+  // deliverer (a broken config, an upgrade) are handed over once per start.
+  aftermath.WakeIfPending();
 
   std::string why = "idle for " + FormatTimespan(config.server.idle_timeout);
   const timespec tick{0, 100 * 1000 * 1000};
