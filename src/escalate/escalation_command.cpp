@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 
+#include "config/config.h"
 #include "escalate/escalation_payload.h"
 
 namespace selfheal {
@@ -15,7 +16,7 @@ LaunchRequest BuildEscalationCommand(const Escalation& e, const std::vector<std:
   LaunchRequest r;
   r.unit_name = EscalationCommandUnit(e.id);
   r.argv = argv;
-  r.user = "healer";
+  r.user = HandlerConfig{}.user;  // healer: the handlers' default, never root
   r.timeout = std::chrono::minutes(5);
   std::string id = std::to_string(e.id);
   r.environment = {{"SELF_HEAL_ALERTNAME", e.alertname},
