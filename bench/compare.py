@@ -30,7 +30,7 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURE = os.path.join(ROOT, "..", "shared", "fixtures", "alertmanager", "01-single-firing.json")
+FIXTURE = os.path.join(ROOT, "tests", "fixtures", "alertmanager", "01-single-firing.json")
 
 
 def free_port():

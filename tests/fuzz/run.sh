@@ -16,7 +16,7 @@ esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${BUILD_DIR:-$root/build-fuzz}
-fixtures=${FIXTURES_DIR:-$root/../shared/fixtures/alertmanager}
+fixtures=$root/tests/fixtures/alertmanager
 
 cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DSELFHEAL_FUZZ=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo

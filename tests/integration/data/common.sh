@@ -14,14 +14,14 @@
 #   it_self_heal_pids                 PIDs of self-heal processes in the container
 
 IT_DATA_HOST=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-IT_FIXTURES_HOST=${SELF_HEAL_FIXTURES:-$(cd "$IT_DATA_HOST/../../../.." && pwd)/shared/fixtures/alertmanager}
+IT_FIXTURES_HOST=$(cd "$IT_DATA_HOST/../../fixtures/alertmanager" && pwd)
 CT_IT=/srv/self-heal-it           # inside the container
 CT_DATA=$CT_IT/data
 CT_FIXTURES=$CT_IT/fixtures
 
 it_stage() {
   [[ -f $IT_FIXTURES_HOST/01-single-firing.json ]] \
-    || die "Alertmanager fixtures not found at $IT_FIXTURES_HOST (set SELF_HEAL_FIXTURES)"
+    || die "Alertmanager fixture missing: $IT_FIXTURES_HOST/01-single-firing.json"
   mkdir -p "$CT_ROOT$CT_IT" || die "cannot create $CT_ROOT$CT_IT"
   if ! cp -r "$IT_DATA_HOST" "$CT_ROOT$CT_DATA" || ! cp -r "$IT_FIXTURES_HOST" "$CT_ROOT$CT_FIXTURES"; then
     die "cannot copy test data into the container"

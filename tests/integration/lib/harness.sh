@@ -6,7 +6,7 @@
 # The container root is an overlayfs: the host "/" read-only below, a fresh
 # tmpfs above. It sees every package and the build tree, and nothing it writes
 # reaches the host. NEVER boot systemd over the writable host root: it wipes
-# /tmp and breaks the machine (../../../shared/notes/real-systemd.md).
+# /tmp and breaks the machine (docs/real-systemd.md).
 #
 # Functions
 #   container_boot PREFIX [NSPAWN_ARG...]  boot; sets CT_NAME CT_ROOT CT_LEADER

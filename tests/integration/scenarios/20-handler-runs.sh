@@ -37,9 +37,12 @@ EOF
 assert_ok in_container self-heal check
 
 # --- one real payload (captured from Alertmanager 0.25) ---------------------------
-fixture=/work/shared/fixtures/alertmanager/01-single-firing.json
-fp=$(jq -r '.alerts[0].fingerprint' "$fixture")
-instance=$(jq -r '.alerts[0].labels.instance' "$fixture")
+host_fixture=$(dirname "$0")/../../fixtures/alertmanager/01-single-firing.json
+[[ -f $host_fixture ]] || die "fixture missing: $host_fixture"
+fixture=/var/lib/self-heal-test/01-single-firing.json   # copied into the container's root
+cp "$host_fixture" "$CT_ROOT$fixture" || die "cannot copy $host_fixture into the container"
+fp=$(jq -r '.alerts[0].fingerprint' "$host_fixture")
+instance=$(jq -r '.alerts[0].labels.instance' "$host_fixture")
 unit=$(it_unit disk "$instance")
 answer=$(container_curl --fail-with-body -X POST -H 'Content-Type: application/json' \
   --data-binary "@$fixture" http://127.0.0.1:9095/)

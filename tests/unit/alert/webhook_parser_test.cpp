@@ -12,29 +12,19 @@
 #include <string>
 #include <vector>
 
+#include "fixtures.h"
+
 namespace selfheal {
 namespace {
 
 // ---------------------------------------------------------------------------------
 // Helpers.
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using fixtures::ReadBytes;
 
-std::string Fixture(const std::string& name) {
-  return ReadFile(std::filesystem::path(SELFHEAL_FIXTURES_DIR) / name);
-}
+std::string Fixture(const std::string& name) { return fixtures::Read(name); }
 
-std::vector<std::filesystem::path> JsonFixtures() {
-  std::vector<std::filesystem::path> paths;
-  for (const auto& entry : std::filesystem::directory_iterator(SELFHEAL_FIXTURES_DIR)) {
-    if (entry.path().extension() == ".json") paths.push_back(entry.path());
-  }
-  std::sort(paths.begin(), paths.end());
-  return paths;
-}
+std::vector<std::filesystem::path> JsonFixtures() { return fixtures::WithExtension(".json"); }
 
 Webhook ParseOk(std::string_view body, const ParseLimits& limits = {}) {
   Result<Webhook> result = ParseWebhook(body, limits);
@@ -105,7 +95,7 @@ TEST(ParseWebhookTest, AcceptsEveryCapturedFixture) {
   ASSERT_GE(fixtures.size(), 21u);
   for (const auto& path : fixtures) {
     SCOPED_TRACE(path.filename().string());
-    Result<Webhook> result = ParseWebhook(ReadFile(path));
+    Result<Webhook> result = ParseWebhook(ReadBytes(path.string()));
     ASSERT_TRUE(result.ok()) << result.error().message;
     const Webhook& webhook = result.value();
     EXPECT_EQ(webhook.version, "4");
@@ -250,7 +240,7 @@ LabelSet DomLabels(const rapidjson::Value& object) {
 TEST(ParseWebhookTest, AgreesWithAnIndependentDomReadingOfEveryFixture) {
   for (const auto& path : JsonFixtures()) {
     SCOPED_TRACE(path.filename().string());
-    std::string body = ReadFile(path);
+    std::string body = ReadBytes(path.string());
     Webhook webhook = ParseOk(body);
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());

@@ -1,4 +1,4 @@
-// Replays every request captured from Alertmanager 0.25 (../shared/fixtures) byte for
+// Replays every request captured from Alertmanager 0.25 (tests/fixtures/alertmanager) byte for
 // byte over a raw socket: each must be accepted and reach the handler with exactly
 // the body Alertmanager sent.
 #include <gtest/gtest.h>
@@ -14,14 +14,7 @@ namespace {
 
 using namespace http_test;
 
-std::vector<std::filesystem::path> CapturedRequests() {
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(SELFHEAL_FIXTURES_DIR)) {
-    if (entry.path().extension() == ".http") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
+std::vector<std::filesystem::path> CapturedRequests() { return fixtures::WithExtension(".http"); }
 
 // The request target of "POST /ok/single HTTP/1.1".
 std::string PathOf(const std::string& request) {
@@ -49,10 +42,10 @@ TEST(HttpFixtureReplayTest, AcceptsEveryCapturedAlertmanagerRequestWithItsExactB
   ASSERT_GE(files.size(), 21u);
   for (const auto& file : files) {
     SCOPED_TRACE(file.filename().string());
-    const std::string request = ReadFileBytes(file.string());
+    const std::string request = ReadBytes(file.string());
     std::filesystem::path json = file;
     json.replace_extension(".json");
-    const std::string body = ReadFileBytes(json.string());
+    const std::string body = ReadBytes(json.string());
     ASSERT_FALSE(body.empty());
     ASSERT_EQ(request.substr(request.size() - body.size()), body);  // the capture's tail
 
@@ -78,7 +71,7 @@ TEST(HttpFixtureReplayTest, AcceptsEveryCapturedAlertmanagerRequestWithItsExactB
 // Alertmanager keeps connections alive (162 requests from 31 source ports in the
 // capture): the same bytes twice on one connection are two deliveries.
 TEST(HttpFixtureReplayTest, AcceptsARepeatOnTheSameKeptAliveConnection) {
-  const std::string request = ReadFileBytes(FixturePath("09-single-repeat.http"));
+  const std::string request = ReadBytes(Path("09-single-repeat.http"));
   RecordingJournal journal;
   RecordingHandler handler;
   ServerOptions options;

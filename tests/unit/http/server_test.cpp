@@ -205,7 +205,7 @@ ServerOptions BasicOptions() {
 
 std::string AlertmanagerAuthorization(const char* fixture) {
   return "Authorization: " +
-         FixtureHeader(ReadFileBytes(FixturePath(fixture)), "Authorization");
+         FixtureHeader(ReadBytes(Path(fixture)), "Authorization");
 }
 
 TEST(HttpServerTest, AcceptsTheBearerTokenAlertmanagerSends) {

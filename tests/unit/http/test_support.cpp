@@ -238,18 +238,6 @@ CurlResult CurlSession::Perform(const std::string& url, const std::string& metho
   return PerformOn(static_cast<CURL*>(handle_), url, method, body, headers);
 }
 
-std::string ReadFileBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << path;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-std::string FixturePath(std::string_view name) {
-  return std::string(SELFHEAL_FIXTURES_DIR) + "/" + std::string(name);
-}
-
 std::string FixtureHeader(const std::string& http_bytes, std::string_view name) {
   const std::string prefix = "\r\n" + std::string(name) + ": ";
   size_t start = http_bytes.find(prefix);

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "fixtures.h"
 #include "http/server.h"
 #include "journal/journal.h"
 
@@ -131,8 +132,8 @@ bool Eventually(F condition, Duration timeout = std::chrono::seconds(5)) {
   return condition();
 }
 
-std::string ReadFileBytes(const std::string& path);
-std::string FixturePath(std::string_view name);  // in SELFHEAL_FIXTURES_DIR
+using fixtures::Path;
+using fixtures::ReadBytes;
 // The value of header `name` in a captured .http request, exactly as sent.
 std::string FixtureHeader(const std::string& http_bytes, std::string_view name);
 

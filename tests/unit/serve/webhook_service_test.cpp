@@ -6,17 +6,13 @@
 #include <sstream>
 
 #include "fakes.h"
+#include "fixtures.h"
 #include "state/memory_store.h"
 
 namespace selfheal {
 namespace {
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(SELFHEAL_FIXTURES_DIR) + "/" + name, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string Fixture(const std::string& name) { return fixtures::Read(name); }
 
 struct FailingStore : Store {
   Result<History> LoadHistory(const Alert&, const std::vector<const HandlerConfig*>&, TimePoint) override {

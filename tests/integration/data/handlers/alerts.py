@@ -4,7 +4,7 @@
   alerts.py payload --alertname A --instance I [--starts N] [--fingerprint F]
                     [--status firing|resolved] [--label K=V]...
       Prints one webhook payload (version "4", one alert), shaped like the real ones in
-      shared/fixtures/alertmanager/. startsAt is a fixed time plus N seconds, so a new N
+      tests/fixtures/alertmanager/. startsAt is a fixed time plus N seconds, so a new N
       makes a new notification of the same alert (same fingerprint).
 
   alerts.py same --count N [payload options]
