@@ -45,6 +45,18 @@ bool IsName(std::string_view name, bool allow_dash_underscore) {
   return true;
 }
 
+// Where a '#' or ';' follows a blank inside `value`, else npos. Such text looks like an
+// end-of-line comment, which systemd's syntax does not have: taken as data it would
+// silently become part of an AlertName= or an Exec= argument, so it is refused.
+size_t CommentMark(std::string_view value) {
+  for (size_t i = 1; i < value.size(); ++i) {
+    if ((value[i] == '#' || value[i] == ';') && (value[i - 1] == ' ' || value[i - 1] == '\t')) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 bool HasControlCharacter(std::string_view line) {
   for (char c : line) {
     auto u = static_cast<unsigned char>(c);
@@ -110,7 +122,14 @@ struct ParseState {
       return {};
     }
     if (after_bad_header) return {};
-    value = std::string(Trim(l.substr(eq + 1)));
+    std::string_view v = Trim(l.substr(eq + 1));
+    if (size_t mark = CommentMark(v); mark != std::string_view::npos) {
+      Fail("'" + std::string(key) + "=' has '" + v[mark] + "' after a blank in its value: " +
+           "comments go on a line of their own (systemd style); a value may not contain ' " +
+           v[mark] + "'");
+      return {};
+    }
+    value = std::string(v);
     return std::string(key) + "=";
   }
 };

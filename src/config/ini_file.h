@@ -4,8 +4,9 @@
 //   [Section]
 //   Key=value            (spaces around '=' and at both ends of the line are ignored)
 //
-// Nothing else: no inline comments (`;` and `#` inside a value are data), no
-// continuation lines, no `name: value`. What a key means is the loader's business;
+// Nothing else: no end-of-line comments (as in systemd, a comment is a line of its
+// own; a value with ' #' or ' ;' in it is refused, so that a comment meant for a person
+// never becomes data), no continuation lines, no `name: value`. What a key means is the loader's business;
 // this layer only says where each assignment is.
 #pragma once
 

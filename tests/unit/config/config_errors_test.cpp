@@ -32,6 +32,12 @@ struct BadCase {
 };
 
 const BadCase kCases[] = {
+    {"EndOfLineHashCommentIsRefused",
+     {{kHandler, kGoodHandler + "Label=job=nginx   # exact label matcher\n"}}, kHandler, 6,
+     "'Label=' has '#' after a blank in its value: comments go on a line of their own"},
+    {"EndOfLineSemicolonCommentIsRefused",
+     {{kHandler, kGoodHandler + "TimeoutSec=60\t; seconds\n"}}, kHandler, 6,
+     "a value may not contain ' ;'"},
     {"UnknownKeyIsRefused", {{kHandler, kGoodHandler + "Restart=always\n"}}, kHandler, 6,
      "Unknown key 'Restart' in [Run]; allowed: Exec=, User="},
     {"UnknownSectionIsRefusedAtItsHeader",
@@ -143,7 +149,7 @@ const BadCase kCases[] = {
      kGlobal, 2, "expected an absolute path or the name of a credential"},
     {"SecretFileWithATrailingCommentIsRefused",
      {{kGlobal, "[Server]\nAuthSecretFile=auth-secret      # a name\n"}}, kGlobal, 2,
-     "no spaces, no '#'"},
+     "comments go on a line of their own"},
     {"TinyMaxBodyBytesIsRefused", {{kGlobal, "[Server]\nMaxBodyBytes=100\n"}}, kGlobal, 2,
      "Invalid value '100' for MaxBodyBytes=: expected a size from 1024 bytes to 64M"},
     {"HugeMaxBodyBytesIsRefused", {{kGlobal, "[Server]\nMaxBodyBytes=65M\n"}}, kGlobal, 2,
