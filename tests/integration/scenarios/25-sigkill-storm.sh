@@ -120,7 +120,7 @@ kill_at_sendmsg() {  # kill_at_sendmsg N INSTANCE: POST Crash INSTANCE, SIGKILL 
 ran() { (( $(it_count SELF_HEAL_INSTANCE="$1" MESSAGE="self-heal-test end exit=0") >= 1 )); }
 
 if ! command -v strace >/dev/null; then
-  diag "SKIP the exact kills: strace is not installed"
+  _result 1 "strace is installed (scripts/install-deps): the exact kills need it"
 else
   kill_at_sendmsg 2 x-2
   assert_that "(b) killed after the launch: the handler ran" wait_until 5 ran x-2
