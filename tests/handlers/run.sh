@@ -861,15 +861,23 @@ HANDLER=$HANDLER_SAVED
 # sudoers.d/self-heal and the example configuration
 # ======================================================================================
 
-rules=$(grep -vE '^[[:space:]]*(#|$)|^Defaults:healer !requiretty$' "$SUDOERS")
-assert_true "sudoers: has at least one rule" test -n "$rules"
+# As shipped the file grants nothing (a host that installs the package must not allow
+# restarts of units it may not even run); its examples, uncommented, are the rules
+# an operator would enable, and they must be exact.
+live=$(grep -vE '^[[:space:]]*(#|$)|^Defaults:healer !requiretty$' "$SUDOERS")
+assert_eq "sudoers: as shipped, grants no command (every rule is a commented-out example)" "" "$live"
+rules=$(sed -nE 's/^#(healer .*)$/\1/p' "$SUDOERS")
+assert_true "sudoers: has at least one example rule" test -n "$rules"
 bad_rules=$(printf '%s\n' "$rules" |
   grep -vE '^healer ALL=\(root\) NOPASSWD: /usr/bin/systemctl restart [A-Za-z0-9@._\\:-]+\.service$' || true)
-assert_eq "sudoers: every rule is one exact 'systemctl restart UNIT.service' for healer" "" "$bad_rules"
+assert_eq "sudoers: every example is one exact 'systemctl restart UNIT.service' for healer" "" "$bad_rules"
 assert_eq "sudoers: no ALL command, no wildcard" "" \
   "$(printf '%s\n' "$rules" | grep -E 'NOPASSWD:[[:space:]]*ALL|[*?[]' || true)"
 run visudo -cf "$SUDOERS"
 assert_eq "sudoers: visudo -cf accepts it (visudo is in package sudo)" 0 "$RC"
+sed -E 's/^#(healer .*)$/\1/' "$SUDOERS" >"$WORK/sudoers-enabled"
+run visudo -cf "$WORK/sudoers-enabled"
+assert_eq "sudoers: visudo -cf accepts it with every example enabled" 0 "$RC"
 
 exec_line=$(grep -E '^Exec=' "$CONF_EXAMPLE")
 unit=${exec_line##* }
@@ -878,8 +886,8 @@ assert_eq "example conf: runs the shipped handler with a fixed unit" \
 assert_line "example conf: dry-run until trusted" "$CONF_EXAMPLE" "Mode=dry-run"
 assert_line "example conf: runs as healer" "$CONF_EXAMPLE" "User=healer"
 assert_eq "example conf: sections" "[Match] [Run] [Limit]" "$(grep -E '^\[' "$CONF_EXAMPLE" | paste -sd' ')"
-assert_line "example conf: the sudoers file allows exactly its unit" "$SUDOERS" \
-  "healer ALL=(root) NOPASSWD: /usr/bin/systemctl restart $unit"
+assert_line "example conf: the sudoers file has the example line for exactly its unit" "$SUDOERS" \
+  "#healer ALL=(root) NOPASSWD: /usr/bin/systemctl restart $unit"
 mkdir -p "$WORK/etc/handlers.d"
 cp "$CONF_EXAMPLE" "$WORK/etc/handlers.d/restart-nginx.conf"
 run "$SELF_HEAL_BIN" check --config-dir "$WORK/etc"
