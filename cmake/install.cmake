@@ -11,6 +11,12 @@
 #   /usr/share/doc/self-heal/examples/ (drop-in and handler .conf examples)
 #   /etc/self-heal/self-heal.conf, /etc/self-heal/handlers.d/ (empty)
 #   /etc/sudoers.d/self-heal (0440)
+#   /usr/share/man/man{5,7,8}/ (man/*.5, *.7, *.8)
+#   /usr/share/self-heal/prometheus/ (examples/prometheus/)
+#
+# Files under /etc are the operator's: an install never overwrites one that
+# exists and differs from the shipped version; the shipped one goes beside it
+# as NAME.dist, with a message saying so (packages handle this as conffiles).
 #
 # Destinations are relative (to the prefix) wherever possible, so that --prefix
 # given at install time applies: an absolute ${CMAKE_INSTALL_PREFIX}/… would be
@@ -76,16 +82,49 @@ install(CODE "set(_sh_sysconfdir [[${CMAKE_INSTALL_SYSCONFDIR}]])
   # An empty directory (file(INSTALL) has nothing to copy for it, so DESTDIR by hand).
   message(STATUS "Installing: $ENV{DESTDIR}${_sh_etc}/handlers.d")
   file(MAKE_DIRECTORY "$ENV{DESTDIR}${_sh_etc}/handlers.d")
+  # Never overwrite an operator's file: if the target exists and differs, the
+  # shipped version goes beside it as NAME.dist.
+  function(_sh_install_etc src dir mode)
+    get_filename_component(_name "${src}" NAME)
+    set(_target "$ENV{DESTDIR}${dir}/${_name}")
+    if(EXISTS "${_target}")
+      file(SHA256 "${_target}" _old)
+      file(SHA256 "${src}" _new)
+      if(NOT _old STREQUAL _new)
+        file(INSTALL DESTINATION "${dir}" TYPE FILE PERMISSIONS ${mode}
+             RENAME "${_name}.dist" FILES "${src}")
+        message(NOTICE "self-heal: kept your ${dir}/${_name} (it differs from the "
+                       "shipped one); installed the shipped version as ${dir}/${_name}.dist")
+        return()
+      endif()
+    endif()
+    file(INSTALL DESTINATION "${dir}" TYPE FILE PERMISSIONS ${mode} FILES "${src}")
+  endfunction()
   # sudo ignores a file in /etc/sudoers.d unless it is 0440 (and root-owned).
   if(EXISTS "${_sh_src}/sudoers.d/self-heal")
     get_filename_component(_sh_sudoers "${_sh_etc}/../sudoers.d" ABSOLUTE)
-    file(INSTALL DESTINATION "${_sh_sudoers}" TYPE FILE
-         PERMISSIONS OWNER_READ GROUP_READ
-         FILES "${_sh_src}/sudoers.d/self-heal")
+    _sh_install_etc("${_sh_src}/sudoers.d/self-heal" "${_sh_sudoers}" "OWNER_READ;GROUP_READ")
   endif()
   if(EXISTS "${_sh_src}/examples/self-heal.conf")
-    file(INSTALL DESTINATION "${_sh_etc}" TYPE FILE
-         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
-         FILES "${_sh_src}/examples/self-heal.conf")
+    _sh_install_etc("${_sh_src}/examples/self-heal.conf" "${_sh_etc}"
+                    "OWNER_READ;OWNER_WRITE;GROUP_READ;WORLD_READ")
+  endif()
+  ]])
+
+# Man pages and the Prometheus examples, globbed at install time (the folders
+# may not exist yet, or gain files without a re-configure).
+install(CODE "set(_sh_src [[${_sh_src}]])"
+  CODE [[
+  foreach(_sec 5 7 8)
+    file(GLOB _pages "${_sh_src}/man/*.${_sec}")
+    if(_pages)
+      file(INSTALL DESTINATION "${CMAKE_INSTALL_PREFIX}/share/man/man${_sec}" TYPE FILE
+           PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ FILES ${_pages})
+    endif()
+  endforeach()
+  if(IS_DIRECTORY "${_sh_src}/examples/prometheus")
+    file(INSTALL DESTINATION "${CMAKE_INSTALL_PREFIX}/share/self-heal" TYPE DIRECTORY
+         FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
+         FILES "${_sh_src}/examples/prometheus")
   endif()
   ]])

@@ -11,8 +11,14 @@
 # Functions
 #   container_boot PREFIX [NSPAWN_ARG...]  boot; sets CT_NAME CT_ROOT CT_LEADER
 #   in_container CMD...                    run CMD inside (clean environment)
-#   container_install BUILD_DIR            cmake --install into the root, then
+#   container_install [BUILD_DIR]          copy the built .deb (HARNESS_DIST_DIR,
+#                                          default REPO/dist, from scripts/package)
+#                                          into the root and dpkg -i it inside: its
+#                                          postinst creates healer, enables and
+#                                          starts self-heal.socket and its path unit
+#   container_install_from_build BUILD_DIR cmake --install into the root, then
 #                                          daemon-reload, sysusers, tmpfiles, catalog
+#                                          (scripts/demo, which builds from source)
 #   container_curl CURL_ARG...             curl inside, with a timeout
 #   container_teardown                     power off, kill leftovers, unmount;
 #                                          runs by itself on EXIT/INT/TERM
@@ -30,6 +36,7 @@
 #       its own "lo", so tests never clash on ports; reach it with in_container.
 #   HARNESS_WORKDIR (default /var/tmp/self-heal-it)   where containers live.
 #   HARNESS_BOOT_TIMEOUT (default 30)   seconds to reach "running".
+#   HARNESS_DIST_DIR (default REPO/dist)   where container_install finds the .deb.
 
 set -uo pipefail
 
@@ -247,9 +254,49 @@ in_container() {
 
 container_curl() { in_container curl -sS --max-time 10 "$@"; }
 
-container_install() {  # container_install BUILD_DIR
+HARNESS_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+HARNESS_DIST_DIR=${HARNESS_DIST_DIR:-$HARNESS_REPO/dist}
+HARNESS_DEB_IN_CT=/var/cache/self-heal-test   # where the .deb is copied, inside
+
+harness_deb() {  # the one self-heal .deb in HARNESS_DIST_DIR, or fail naming it
+  local debs=()
+  shopt -s nullglob
+  debs=("$HARNESS_DIST_DIR"/self-heal_*_*.deb)
+  shopt -u nullglob
+  if ((${#debs[@]} != 1)); then
+    echo "expected one self-heal_*.deb in $HARNESS_DIST_DIR, found ${#debs[@]}: run scripts/package (or set HARNESS_DIST_DIR)" >&2
+    return 1
+  fi
+  printf '%s\n' "${debs[0]}"
+}
+
+# The package, as an operator installs it. Files reach the container by being
+# copied into its root: a host path (/tmp, a clone elsewhere) is not visible inside.
+container_install() {  # container_install [BUILD_DIR]
+  local build=${1:-} deb out
+  deb=$(harness_deb 2>&1) || die "container_install: $deb"
+  if [[ -n $build && $build/self-heal -nt $deb ]]; then
+    diag "note: $build/self-heal is newer than $(basename "$deb"); run scripts/package to test the current sources"
+  fi
+  mkdir -p "$CT_ROOT$HARNESS_DEB_IN_CT" || die "container_install: cannot create $HARNESS_DEB_IN_CT in the container"
+  cp "$deb" "$CT_ROOT$HARNESS_DEB_IN_CT/" || die "container_install: cannot copy $deb into the container"
+  CT_DEB=$HARNESS_DEB_IN_CT/$(basename "$deb")
+  # A build host image may carry a policy-rc.d that forbids starting services
+  # (exit 101), which deb-systemd-invoke obeys: a real machine has none. Hide it
+  # in the container's upper layer only.
+  if [[ -e $CT_ROOT/usr/sbin/policy-rc.d ]]; then
+    rm -f "$CT_ROOT/usr/sbin/policy-rc.d" || die "container_install: cannot remove policy-rc.d in the container"
+  fi
+  out=$(in_container env DEBIAN_FRONTEND=noninteractive dpkg -i --force-confold "$CT_DEB" 2>&1) \
+    || die "dpkg -i $(basename "$deb") failed: ${out//$'\n'/$'\n'#   }"
+  # Warnings from the maintainer scripts (dpkg's own progress lines are expected).
+  out=$(grep -vE '^(Selecting previously unselected package|\(Reading database|Preparing to unpack|Unpacking|Setting up|Processing triggers for|Created symlink)' <<<"$out")
+  [[ -z $out ]] || printf '#   %s\n' "${out//$'\n'/$'\n'#   }"
+}
+
+container_install_from_build() {  # container_install_from_build BUILD_DIR
   local build=$1 out
-  [[ -x $build/self-heal ]] || die "container_install: $build/self-heal not built"
+  [[ -x $build/self-heal ]] || die "container_install_from_build: $build/self-heal not built"
   # Into the overlay's upper layer through the merged root: never the host.
   out=$(DESTDIR=$CT_ROOT cmake --install "$build" --prefix /usr 2>&1) \
     || die "cmake --install failed: $out"

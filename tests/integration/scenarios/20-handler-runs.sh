@@ -78,9 +78,9 @@ done
 alert_json=$(sed -n 's/^self-heal-test env SELF_HEAL_ALERT_JSON=//p' <<<"$messages")
 assert_eq "$fp /var firing" "$(jq -r '"\(.fingerprint) \(.labels.mountpoint) \(.status)"' <<<"$alert_json" 2>&1)" \
   "SELF_HEAL_ALERT_JSON is the alert as JSON"
-assert_eq "$(jq -c '.alerts[0].labels' "$fixture")" "$(jq -c '.labels' <<<"$alert_json" 2>&1)" \
+assert_eq "$(jq -c '.alerts[0].labels' "$host_fixture")" "$(jq -c '.labels' <<<"$alert_json" 2>&1)" \
   "SELF_HEAL_ALERT_JSON carries every label"
-assert_eq "$(jq -c '.alerts[0] | [.startsAt, .endsAt, .generatorURL, .annotations]' "$fixture")" \
+assert_eq "$(jq -c '.alerts[0] | [.startsAt, .endsAt, .generatorURL, .annotations]' "$host_fixture")" \
   "$(jq -c '[.startsAt, .endsAt, .generatorURL, .annotations]' <<<"$alert_json" 2>&1)" \
   "SELF_HEAL_ALERT_JSON keeps startsAt, endsAt, generatorURL and annotations as sent"
 assert_eq "$fp" "$(it_field "$handler_lines" SELF_HEAL_FINGERPRINT | sort -u)" \
