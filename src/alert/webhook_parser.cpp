@@ -21,178 +21,25 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
-#include <algorithm>
-#include <array>
 #include <cassert>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string>
+
+#include "alert/webhook_fields.h"
+#include "alert/webhook_values.h"
 
 namespace selfheal {
 namespace {
 
 constexpr unsigned kParseFlags =
     rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
-constexpr size_t kQuoteBytes = 64;  // of an offending value quoted in a message
 constexpr size_t kMaxFingerprintBytes = 64;
 
-// TimePoint counts nanoseconds in an int64, which spans only 1677-09-21 to 2262-04-11,
-// and ParseRfc3339 refuses years outside it. They are refused here first, with a
-// message that says so, with one exception: Alertmanager's "zero"
-// time (Go's time.Time{}, the endsAt of every firing alert) means "no time" and reads
-// as TimePoint{}, the same as an absent endsAt. A whole-year margin keeps any UTC
-// offset inside the span.
-constexpr std::string_view kZeroTime = "0001-01-01T00:00:00Z";
-constexpr int kMinYear = 1678;
-constexpr int kMaxYear = 2261;
+std::string Quote(std::string_view text) { return QuoteValue(text); }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// ---------------------------------------------------------------------------------
-// Quoting outside text into a one-line message.
-
-// Length (1-4) of the well-formed UTF-8 sequence that starts `s`, or 0 if there is
-// none: overlong forms, surrogates and code points above U+10FFFF are not well-formed.
-size_t Utf8SequenceLength(std::string_view s, uint32_t* code_point) {
-  auto b0 = static_cast<unsigned char>(s[0]);
-  size_t length;
-  uint32_t cp, min;
-  if (b0 < 0x80) {
-    *code_point = b0;
-    return 1;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    length = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    length = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    length = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (s.size() < length) return 0;
-  for (size_t i = 1; i < length; ++i) {
-    auto b = static_cast<unsigned char>(s[i]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  *code_point = cp;
-  return length;
-}
-
-// Appends at most kQuoteBytes bytes of `text`, escaped so that the message stays one
-// line of valid UTF-8 whatever `text` holds: control characters (C0, DEL, C1, line and
-// paragraph separators) become \n, \t, \r or \uXXXX, bytes that are not UTF-8 \xNN,
-// and ' and \ get a backslash so the closing quote is unambiguous.
-void AppendEscaped(std::string* out, std::string_view text) {
-  char buf[8];
-  size_t i = 0;
-  while (i < text.size()) {
-    if (i >= kQuoteBytes) {
-      out->append("...");
-      return;
-    }
-    uint32_t cp = 0;
-    size_t n = Utf8SequenceLength(text.substr(i), &cp);
-    if (n == 0) {
-      std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned char>(text[i]));
-      out->append(buf);
-      n = 1;
-    } else if (cp == '\n') {
-      out->append("\\n");
-    } else if (cp == '\t') {
-      out->append("\\t");
-    } else if (cp == '\r') {
-      out->append("\\r");
-    } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 ||
-               cp == 0x2029) {
-      std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(cp));
-      out->append(buf);
-    } else if (cp == '\'' || cp == '\\') {
-      out->push_back('\\');
-      out->push_back(static_cast<char>(cp));
-    } else {
-      out->append(text.substr(i, n));
-    }
-    i += n;
-  }
-}
-
-std::string Quote(std::string_view text) {
-  std::string out = "'";
-  AppendEscaped(&out, text);
-  out += '\'';
-  return out;
-}
-
-// A path segment for a JSON key: ".name" for a plain identifier, "['...']" otherwise.
-void AppendSegment(std::string* path, std::string_view key) {
-  bool plain = !key.empty() && key.size() <= kQuoteBytes && !(key[0] >= '0' && key[0] <= '9');
-  for (char c : key) {
-    plain = plain && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '_');
-  }
-  if (plain) {
-    if (!path->empty()) *path += '.';
-    path->append(key);
-  } else {
-    *path += "['";
-    AppendEscaped(path, key);
-    *path += "']";
-  }
-}
-
-// RapidJSON validates raw input bytes, but encodes a "\uDC00".."\uDFFF" escape that
-// follows no high surrogate as ED B0..BF xx, which is not UTF-8.
-bool HasEncodedSurrogate(std::string_view s) {
-  const char* p = s.data();
-  const char* end = p + s.size();
-  while ((p = static_cast<const char*>(std::memchr(p, '\xED', end - p))) != nullptr) {
-    if (++p < end && static_cast<unsigned char>(*p) >= 0xA0) return true;
-  }
-  return false;
-}
-
-// ---------------------------------------------------------------------------------
-// Fields.
-
-enum Field : uint8_t {
-  kNone,     // between members: the next event is a key
-  kUnknown,  // a member this version does not know: skipped
-  // Top level.
-  kVersion, kStatus, kAlerts, kReceiver, kGroupKey, kGroupLabels, kCommonLabels,
-  kCommonAnnotations, kExternalUrl, kTruncatedAlerts,
-  // In an alert.
-  kAlertStatus, kLabels, kAnnotations, kStartsAt, kEndsAt, kGeneratorUrl, kFingerprint,
-  kFieldCount
-};
-static_assert(kFieldCount <= 32, "seen-field sets are 32-bit masks");
-
-constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "", "", "version", "status", "alerts", "receiver", "groupKey", "groupLabels",
-    "commonLabels", "commonAnnotations", "externalURL", "truncatedAlerts", "status",
-    "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint"};
-
-constexpr Field kTopFields[] = {kVersion,          kStatus,       kAlerts,
-                                kReceiver,         kGroupKey,     kGroupLabels,
-                                kCommonLabels,     kCommonAnnotations, kExternalUrl,
-                                kTruncatedAlerts};
-constexpr Field kRequiredTopFields[] = {kVersion, kStatus, kAlerts, kReceiver, kGroupKey};
-constexpr Field kAlertFields[] = {kAlertStatus, kLabels,       kAnnotations, kStartsAt,
-                                  kEndsAt,      kGeneratorUrl, kFingerprint};
-constexpr Field kRequiredAlertFields[] = {kAlertStatus, kLabels, kStartsAt, kFingerprint};
-
-template <size_t N>
-Field Lookup(const Field (&fields)[N], std::string_view key) {
-  for (Field f : fields) {
-    if (kFieldNames[f] == key) return f;
-  }
-  return kUnknown;
-}
-
-constexpr uint32_t Bit(Field f) { return uint32_t{1} << f; }
+using namespace webhook_fields;  // NOLINT: the parser speaks in fields throughout
 
 // ---------------------------------------------------------------------------------
 // The SAX handler. Each callback returns false to stop the reader, after Fail() has
@@ -334,7 +181,7 @@ class WebhookHandler {
         return path;
       case Ctx::kMap:
         path = MapPath();
-        if (label_pending_) AppendSegment(&path, label_->first);
+        if (label_pending_) AppendPathSegment(&path, label_->first);
         return path;
     }
     return "body";
@@ -396,18 +243,8 @@ class WebhookHandler {
   // Checks a string that is kept: its size, and the bytes that cannot go on to an
   // environment variable or a journal field. `what` prefixes the complaint ("name ").
   bool CheckText(std::string_view s, size_t max_bytes, const char* what) {
-    if (s.size() > max_bytes) {
-      return Fail(Path() + ": " + what + "longer than " + std::to_string(max_bytes) +
-                  " bytes: " + Quote(s));
-    }
-    if (std::memchr(s.data(), '\0', s.size()) != nullptr) {
-      return Fail(Path() + ": " + what + "contains a NUL character: " + Quote(s));
-    }
-    if (HasEncodedSurrogate(s)) {
-      return Fail(Path() + ": " + what + "is not valid UTF-8 (unpaired surrogate escape): " +
-                  Quote(s));
-    }
-    return true;
+    const std::string problem = TextProblem(s, max_bytes, what);
+    return problem.empty() || Fail(Path() + ": " + problem);
   }
 
   bool Keep(std::string_view s, std::string* out) {
@@ -417,32 +254,16 @@ class WebhookHandler {
   }
 
   bool ReadStatus(std::string_view s, AlertStatus* out) {
-    if (s == "firing") {
-      *out = AlertStatus::kFiring;
-    } else if (s == "resolved") {
-      *out = AlertStatus::kResolved;
-    } else {
-      return Fail(Path() + ": expected 'firing' or 'resolved', got " + Quote(s));
-    }
+    Result<AlertStatus> status = ParseAlertStatus(s);
+    if (!status.ok()) return Fail(Path() + ": " + status.error().message);
+    *out = status.value();
     return true;
   }
 
   bool ReadTime(std::string_view s, TimePoint* out) {
-    if (s == kZeroTime) {
-      *out = TimePoint{};
-      return true;
-    }
-    if (s.size() >= 4 && std::all_of(s.begin(), s.begin() + 4, IsDigit)) {
-      int year = 0;
-      for (char c : s.substr(0, 4)) year = year * 10 + (c - '0');
-      if (year < kMinYear || year > kMaxYear) {
-        return Fail(Path() + ": not a time between the years " + std::to_string(kMinYear) +
-                    " and " + std::to_string(kMaxYear) + ": " + Quote(s));
-      }
-    }
-    std::optional<TimePoint> t = ParseRfc3339(s);
-    if (!t) return Fail(Path() + ": not an RFC 3339 time: " + Quote(s));
-    *out = *t;
+    Result<TimePoint> time = ParseAlertTime(s);
+    if (!time.ok()) return Fail(Path() + ": " + time.error().message);
+    *out = time.value();
     return true;
   }
 
@@ -598,7 +419,7 @@ class WebhookHandler {
 
   void AppendField(std::string* path, Field f) const {
     if (f == kUnknown) {
-      AppendSegment(path, unknown_key_);
+      AppendPathSegment(path, unknown_key_);
     } else {
       if (!path->empty()) *path += '.';
       path->append(kFieldNames[f]);

@@ -6,11 +6,16 @@
 
 namespace selfheal {
 
-// Makes a value that came from outside safe to embed in one log line: control
-// characters and backslashes become C escapes (\n, \t, \x1b, \\), and anything past
-// `max_bytes` is cut (at a UTF-8 boundary) and marked with "…". Valid UTF-8 passes
-// through unchanged.
+// Makes a value that came from outside safe to embed in one log line, as valid UTF-8
+// whatever it holds: \n, \t, \r and \\ as in C, other control characters (C0, DEL,
+// C1, line and paragraph separators) as \uXXXX, bytes that are not UTF-8 as \xNN.
+// Only the first `max_bytes` bytes of `value` are kept, whole characters only, and a
+// cut is marked with "…". Printable UTF-8 passes through unchanged.
 std::string EscapeForLog(std::string_view value, size_t max_bytes = 200);
+
+// 'value' in single quotes, escaped as by EscapeForLog and with ' as \' too, so the
+// closing quote is unambiguous: how a message quotes an offending value.
+std::string QuoteForLog(std::string_view value, size_t max_bytes);
 
 // ASCII case-insensitive equality (HTTP header tokens, schemes, media types).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);

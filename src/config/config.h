@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/time.h"
+#include "config/resource_limits.h"
 
 namespace selfheal {
 
@@ -52,8 +53,8 @@ struct HandlerConfig {
   std::string user = "healer";           // User=
   Duration timeout = std::chrono::minutes(5);  // TimeoutSec=
   HandlerMode mode = HandlerMode::kRun;  // Mode= run|dry-run
-  std::string memory_max;                // MemoryMax= (passed to systemd as is, validated)
-  std::string cpu_quota;                 // CPUQuota=
+  std::optional<MemoryMax> memory_max;   // MemoryMax=, as systemd reads it
+  std::optional<CpuQuota> cpu_quota;     // CPUQuota=
   // [Limit]
   int max_attempts = 3;                              // MaxAttempts=
   Duration window = std::chrono::hours(4);           // Window=

@@ -124,6 +124,8 @@ std::vector<KeyRule> GlobalRules(ServerConfig& s) {
 
 }  // namespace
 
+std::vector<KeyRule> GlobalKeyRules(ServerConfig* server) { return GlobalRules(*server); }
+
 void ApplyGlobalConfig(const std::string& file, const IniDocument& doc, ServerConfig* server,
                        std::vector<ConfigError>* errors) {
   KeyLines lines = ApplyKeyRules(file, doc, GlobalRules(*server), errors);

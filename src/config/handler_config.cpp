@@ -1,17 +1,15 @@
 // handlers.d/NAME.conf: which alerts a handler takes, what it runs, how often.
 #include <algorithm>
 
+#include "alert/escalation_alertname.h"
 #include "config/config_files.h"
 #include "config/handler_argv.h"
 #include "config/key_table.h"
+#include "config/resource_limits.h"
 #include "config/values.h"
 
 namespace selfheal {
 namespace {
-
-// The alert self-heal raises when a breaker opens. Acting on it would let a failing
-// handler trigger handlers, so no handler may match it.
-constexpr std::string_view kEscalationAlertName = "SelfHealExhausted";
 
 std::string AddInstances(std::string_view value, std::vector<std::string>* instances) {
   // The same word splitting as Exec=, so an instance with spaces can be quoted.
@@ -83,17 +81,17 @@ std::vector<KeyRule> HandlerRules(HandlerConfig& h) {
        ResetTo(&h.mode, d.mode)},
       {"Run", "MemoryMax",
        [&h](std::string_view v) -> std::string {
-         if (!IsValidMemoryMax(v)) {
-           return "expected a size such as 64M or 1G, a percentage such as 20%, or infinity";
-         }
-         h.memory_max = v;
+         Result<MemoryMax> limit = ParseMemoryMax(v);
+         if (!limit.ok()) return limit.error().message;
+         h.memory_max = limit.value();
          return {};
        },
        ResetTo(&h.memory_max, d.memory_max)},
       {"Run", "CPUQuota",
        [&h](std::string_view v) -> std::string {
-         if (!IsValidCpuQuota(v)) return "expected a percentage greater than 0, such as 50% or 200%";
-         h.cpu_quota = v;
+         Result<CpuQuota> quota = ParseCpuQuota(v);
+         if (!quota.ok()) return quota.error().message;
+         h.cpu_quota = quota.value();
          return {};
        },
        ResetTo(&h.cpu_quota, d.cpu_quota)},
@@ -107,6 +105,8 @@ std::vector<KeyRule> HandlerRules(HandlerConfig& h) {
 }
 
 }  // namespace
+
+std::vector<KeyRule> HandlerKeyRules(HandlerConfig* handler) { return HandlerRules(*handler); }
 
 std::optional<LoadedHandler> BuildHandler(const std::string& file, const std::string& name,
                                           const IniDocument& doc,

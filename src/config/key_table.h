@@ -43,6 +43,12 @@ struct KeyLines {
 KeyLines ApplyKeyRules(const std::string& file, const IniDocument& doc,
                        const std::vector<KeyRule>& rules, std::vector<ConfigError>* errors);
 
+// The tables ApplyGlobalConfig (self-heal.conf) and BuildHandler (handlers.d/NAME.conf)
+// apply; their setters write into *server and *handler. For tests that check the
+// documentation against the keys the loader really accepts.
+std::vector<KeyRule> GlobalKeyRules(ServerConfig* server);
+std::vector<KeyRule> HandlerKeyRules(HandlerConfig* handler);
+
 // Setters for the common value kinds. Each writes to *out only when the value is good.
 std::function<std::string(std::string_view)> SetTimespan(Duration* out, Duration min,
                                                          std::string allowed);

@@ -58,25 +58,6 @@ std::optional<uint64_t> ParseByteSize(std::string_view text) {
   return n * scale;
 }
 
-std::optional<int64_t> ParsePercent(std::string_view text) {
-  if (text.size() < 2 || text.back() != '%') return std::nullopt;
-  text.remove_suffix(1);
-  size_t dot = text.find('.');
-  std::string_view whole = text.substr(0, dot);
-  std::string_view fraction = dot == std::string_view::npos ? std::string_view{}
-                                                            : text.substr(dot + 1);
-  if (dot != std::string_view::npos && (fraction.empty() || fraction.size() > 2)) {
-    return std::nullopt;
-  }
-  if (whole.size() > 9) return std::nullopt;
-  auto w = ParseUnsigned(whole);
-  std::optional<int64_t> f = fraction.empty() ? 0 : ParseUnsigned(fraction);
-  if (!w || !f) return std::nullopt;
-  int64_t hundredths = *w * 100 + (fraction.size() == 1 ? *f * 10 : *f);
-  if (hundredths <= 0) return std::nullopt;
-  return hundredths;
-}
-
 bool IsNormalizedAbsolutePath(std::string_view path) {
   if (path.size() < 2 || path.front() != '/' || path.back() == '/') return false;
   size_t start = 1;
@@ -89,18 +70,6 @@ bool IsNormalizedAbsolutePath(std::string_view path) {
   }
   return true;
 }
-
-bool IsValidMemoryMax(std::string_view text) {
-  if (text == "infinity") return true;
-  if (!text.empty() && text.back() == '%') {
-    auto percent = ParsePercent(text);
-    return percent && *percent <= 100 * 100;
-  }
-  auto bytes = ParseByteSize(text);
-  return bytes && *bytes > 0;
-}
-
-bool IsValidCpuQuota(std::string_view text) { return ParsePercent(text).has_value(); }
 
 bool IsValidUserName(std::string_view text) {
   if (text.empty() || text.size() > 32) return false;

@@ -15,22 +15,13 @@ bool IsPrintableAsciiNoSpace(std::string_view text);
 // A decimal integer without sign or spaces, at most 18 digits.
 std::optional<int64_t> ParseUnsigned(std::string_view text);
 
-// A byte size as systemd writes it: an integer with an optional suffix B, K, M, G or T
-// (powers of 1024): "65536", "64K", "1M".
+// A byte size for self-heal's own keys (MaxBodyBytes=): an integer with an optional
+// suffix B, K, M, G or T (powers of 1024): "65536", "64K", "1M". Limits systemd
+// enforces are read as systemd reads them instead (config/resource_limits.h).
 std::optional<uint64_t> ParseByteSize(std::string_view text);
-
-// A percentage with at most two decimals, greater than 0: "50%", "12.5%", "200%".
-// Returns hundredths of a percent (50% -> 5000).
-std::optional<int64_t> ParsePercent(std::string_view text);
 
 // An absolute, normalized path: "/usr/lib/x", not "x", "/a/../x", "/a//x" or "/a/".
 bool IsNormalizedAbsolutePath(std::string_view path);
-
-// MemoryMax=: a byte size greater than 0, a percentage of at most 100%, or "infinity".
-bool IsValidMemoryMax(std::string_view text);
-
-// CPUQuota=: a percentage greater than 0 (above 100% means more than one CPU).
-bool IsValidCpuQuota(std::string_view text);
 
 // A Unix user name as useradd takes it: [a-z_][a-z0-9_-]*[$]?, at most 32 characters.
 bool IsValidUserName(std::string_view text);

@@ -10,8 +10,8 @@
 
 #include <utility>
 
+#include "alert/escalation_alertname.h"
 #include "common/text.h"
-#include "policy/decide.h"
 
 namespace selfheal {
 

@@ -4,10 +4,9 @@
 // - One internal polling thread (epoll) serves every connection, so the webhook
 //   handler runs one request at a time, on that thread. The handler must answer
 //   quickly (decide, record, launch); while it runs, no other connection is served.
-// - Checks run on the first call of the access handler, after the headers and before
-//   any body byte is read, in journal-remote's order: capacity, path and method,
-//   authentication, Content-Type, Content-Length. A response queued on that first
-//   call makes libmicrohttpd skip the body and close the connection after answering.
+// - The header checks (http/request_checks.h, CheckRequestHead) run on the first call
+//   of the access handler, before any body byte is read. A response queued on that
+//   first call makes libmicrohttpd skip the body and close the connection after it.
 //   Later calls cannot queue a response (MHD_queue_response refuses while the body is
 //   being read), so a chunked body that grows past the limit is read on and dropped
 //   until it ends, then answered 413; past kMaxDiscardBytes more the connection is
@@ -17,31 +16,13 @@
 //   Alertmanager retries) instead of a silent close. At libmicrohttpd's own limit it
 //   stops accepting (with an ITC it takes the listening socket out of its epoll set),
 //   and further connections wait in the kernel's backlog.
-// - Every rejected request gets one journal entry (http/rejection.h), from one of
-//   three places:
-//   * Reject(), for what our checks and the handler's failures answer;
-//   * NOTIFY_COMPLETED, for a request whose line libmicrohttpd parsed but that we never
-//     answered: it timed out, was abandoned, or libmicrohttpd answered it itself
-//     (headers over the memory limit: 431; a Content-Length it cannot parse: 400).
-//     The per-request context is created in the URI log callback, the earliest point
-//     at which libmicrohttpd knows a request began, so NOTIFY_COMPLETED fires for all
-//     of these; the status libmicrohttpd queued is still readable there;
-//   * NOTIFY_CONNECTION CLOSED, for what libmicrohttpd refused before it had a request
-//     line (too long: 414; malformed: 400 or 505, or a close without an answer). No
-//     callback of ours runs for such a request, so each connection keeps a state (the
-//     socket context) that counts the request lines seen, and on close the kernel's
-//     TCP counters say whether the client sent data that never became a request line
-//     we saw, or whether something was written after the last request we saw ended.
-//     An idle keep-alive close or a connection that sent nothing is journaled by none
-//     of the three. Limit: a kept-alive connection that sends part of a further
-//     request line and then goes quiet is closed like an idle one, unjournaled.
-// - The status of such an answer comes from libmicrohttpd's own error log
-//   (MHD_OPTION_EXTERNAL_LOGGER: "Error processing request (HTTP response code is
-//   N ..."), which does not say which connection it concerns. Each logged status is
-//   matched to a connection that closes later with an unseen answer; when the
-//   candidates disagree, the entry carries no HTTP_STATUS rather than a guess.
-// - Connections are counted in NOTIFY_CONNECTION for IdleFor() and Quiesce(); the
-//   counters are read from other threads, hence the mutex.
+// - Every rejected request gets one journal entry (http/rejection.h): from Reject()
+//   here, for what our checks and the handler's failures answer, and from
+//   OwnAnswerJournal (http/mhd_own_answers.h) for what libmicrohttpd answers or drops
+//   by itself. The per-request context is created in the URI log callback, the
+//   earliest point at which libmicrohttpd knows a request began, so NOTIFY_COMPLETED
+//   fires for every request whose line it parsed.
+// - Connections are counted in NOTIFY_CONNECTION for IdleFor() and Quiesce().
 // - SIGPIPE: libmicrohttpd sends with MSG_NOSIGNAL on Linux
 //   (MHD_FEATURE_AUTOSUPPRESS_SIGPIPE) and only buffer responses are used here, never
 //   sendfile, so the process needs no SIGPIPE handling for the server's sake.
@@ -51,90 +32,28 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdarg>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <deque>
-#include <mutex>
 #include <new>
 #include <utility>
-#include <vector>
 
 #include "common/text.h"
-#include "http/auth.h"
+#include "http/connection_count.h"
+#include "http/mhd_own_answers.h"
 #include "http/rejection.h"
 #include "http/request_checks.h"
 #include "http/server.h"
-#include "http/socket_address.h"
-#include "http/tcp_counters.h"
 
 namespace selfheal {
 
 namespace {
 
-constexpr size_t kConnectionMemoryBytes = 32 * 1024;  // headers; beyond: MHD sends 431
 constexpr unsigned kConnectionsBeyondLimit = 16;      // answered 503, not dropped
 constexpr uint64_t kMaxDiscardBytes = 1024 * 1024;    // of a chunked body over the limit
-constexpr size_t kMaxPendingAnswers = 64;             // libmicrohttpd answers not yet matched
-constexpr const char* kHealthPath = "/-/healthy";
 constexpr const char* kJson = "application/json";
 
-using SteadyClock = std::chrono::steady_clock;
-using Headers = std::vector<std::pair<const char*, std::string>>;
+using Headers = ResponseHeaders;
 
 enum class Stage { kStarted, kReadingBody, kAnswered };
-
-// Per connection (libmicrohttpd's socket context), from NOTIFY_CONNECTION STARTED to
-// CLOSED; touched on the server thread only, except `since` (under track_mu_).
-struct ConnectionState {
-  int fd = -1;
-  std::string remote;
-  uint64_t since = 0;       // tick of the start, or of the end of the last request seen
-  unsigned requests = 0;    // request lines libmicrohttpd parsed (URI callbacks)
-  bool in_request = false;  // from the URI callback to NOTIFY_COMPLETED
-  uint64_t written = 0;     // TcpCounters::bytes_written when the last request ended
-};
-
-// A status libmicrohttpd logged answering a request itself, not yet matched.
-struct MhdAnswer {
-  uint64_t tick;
-  unsigned status;
-};
-
-struct Refusal {
-  const char* reason;
-  std::string error;
-};
-
-// Reason and error of a request libmicrohttpd answered with `status` (0: unknown).
-Refusal MhdRefusal(unsigned status) {
-  const char* phrase = status != 0 ? MHD_get_reason_phrase_for(status) : nullptr;
-  const std::string answered =
-      status == 0 ? std::string("libmicrohttpd answered it itself")
-                  : "libmicrohttpd answered " + std::to_string(status) +
-                        (phrase != nullptr && *phrase != '\0' ? " " + std::string(phrase) : "");
-  const std::string buffer = std::to_string(kConnectionMemoryBytes / 1024) + " KiB";
-  switch (status) {
-    case 0:
-      return {"malformed", "request line or headers malformed or too long; " + answered};
-    case MHD_HTTP_BAD_REQUEST:
-      return {"malformed", "malformed request line, headers or chunk framing; " + answered};
-    case MHD_HTTP_CONTENT_TOO_LARGE:
-      return {"body-too-large", "Content-Length beyond what libmicrohttpd takes; " + answered};
-    case MHD_HTTP_URI_TOO_LONG:
-      return {"uri-too-long",
-              "request line over the " + buffer + " a connection may use; " + answered};
-    case MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE:
-      return {"headers-too-large",
-              "headers over the " + buffer + " a connection may use; " + answered};
-    case MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED:
-      return {"unsupported-http-version", "HTTP version other than 1.x; " + answered};
-    default:
-      return {"malformed", answered};
-  }
-}
 
 struct RequestContext {
   Stage stage = Stage::kStarted;
@@ -144,18 +63,6 @@ struct RequestContext {
   bool too_large = false;
   uint64_t dropped = 0;  // body bytes read and dropped after the limit was passed
 };
-
-std::string RemoteOf(MHD_Connection* connection) {
-  const MHD_ConnectionInfo* info =
-      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  return FormatSocketAddress(info != nullptr ? info->client_addr : nullptr);
-}
-
-ConnectionState* StateOf(MHD_Connection* connection) {
-  const MHD_ConnectionInfo* info =
-      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-  return info != nullptr ? static_cast<ConnectionState*>(info->socket_context) : nullptr;
-}
 
 std::optional<std::string_view> HeaderOf(MHD_Connection* connection, const char* name) {
   const char* value = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
@@ -167,7 +74,7 @@ class MhdServer final : public HttpServer {
  public:
   MhdServer(const ServerOptions& options, WebhookHandler handler, JournalSink& journal)
       : options_(options), handler_(std::move(handler)), journal_(journal),
-        last_closed_(SteadyClock::now()) {}
+        own_answers_(journal) {}
 
   ~MhdServer() override {
     // With MHD_USE_ITC, stopping signals the thread instead of shutdown()ing the
@@ -204,13 +111,6 @@ class MhdServer final : public HttpServer {
                     const char* reason, const std::string& detail, Headers headers = {});
   MHD_Result Send(MHD_Connection* connection, RequestContext& request, unsigned status,
                   const std::string& body, const Headers& headers, bool close);
-  void Completed(MHD_Connection* connection, RequestContext* request,
-                 MHD_RequestTerminationCode code);
-  void ConnectionStarted(MHD_Connection* connection, void** socket_context);
-  void ConnectionClosed(ConnectionState& state);
-  void MhdAnswered(unsigned status);
-  unsigned ClaimMhdAnswer(const ConnectionState& state, unsigned status);
-  unsigned OpenConnections() const;
 
   const ServerOptions options_;
   const WebhookHandler handler_;
@@ -218,16 +118,9 @@ class MhdServer final : public HttpServer {
   MHD_Daemon* daemon_ = nullptr;  // touched only by the owner's thread
   std::atomic<bool> quiescing_{false};
 
-  mutable std::mutex mu_;
-  std::condition_variable closed_;
-  unsigned open_connections_ = 0;        // guarded by mu_
-  SteadyClock::time_point last_closed_;  // guarded by mu_; the start counts as a close
+  ConnectionCount connections_;
 
-  // Matching libmicrohttpd's own answers to connections; see the notes at the top.
-  std::mutex track_mu_;
-  uint64_t tick_ = 0;                      // guarded by track_mu_
-  std::deque<MhdAnswer> mhd_answers_;      // guarded by track_mu_, oldest first
-  std::vector<ConnectionState*> tracked_;  // guarded by track_mu_: open connections
+  OwnAnswerJournal own_answers_;  // touched on the server thread (its own mutex inside)
 };
 
 Status MhdServer::Run(int listen_fd) {
@@ -259,10 +152,7 @@ Status MhdServer::Run(int listen_fd) {
   return Ok();
 }
 
-bool MhdServer::IdleFor(Duration idle) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return open_connections_ == 0 && SteadyClock::now() - last_closed_ >= idle;
-}
+bool MhdServer::IdleFor(Duration idle) const { return connections_.IdleFor(idle); }
 
 void MhdServer::Quiesce(Duration grace) {
   if (daemon_ == nullptr) return;
@@ -271,27 +161,16 @@ void MhdServer::Quiesce(Duration grace) {
   // not close it. Connections still in its backlog stay there; with socket activation
   // systemd holds its own copy and starts the service again for them.
   MHD_socket listen_fd = MHD_quiesce_daemon(daemon_);
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    closed_.wait_for(lock, grace, [this] { return open_connections_ == 0; });
-  }
+  connections_.WaitForNone(grace);
   MHD_stop_daemon(daemon_);
   daemon_ = nullptr;
   if (listen_fd != MHD_INVALID_SOCKET) close(listen_fd);
 }
 
-unsigned MhdServer::OpenConnections() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return open_connections_;
-}
-
 // --- libmicrohttpd callbacks: C frames, so nothing may throw through them. ---
 
 void* MhdServer::OnUri(void*, const char* uri, MHD_Connection* connection) {
-  if (ConnectionState* state = StateOf(connection)) {
-    ++state->requests;
-    state->in_request = true;
-  }
+  OwnAnswerJournal::RequestLineSeen(connection);
   auto* request = new (std::nothrow) RequestContext;
   if (request != nullptr && uri != nullptr) {
     try {
@@ -320,7 +199,12 @@ void MhdServer::OnCompleted(void* cls, MHD_Connection* connection, void** reques
   auto* request = static_cast<RequestContext*>(*request_context);
   *request_context = nullptr;
   try {
-    static_cast<MhdServer*>(cls)->Completed(connection, request, code);
+    std::optional<EndedRequest> ended;
+    if (request != nullptr) {
+      ended = EndedRequest{request->stage == Stage::kAnswered, request->method, request->uri,
+                           request->too_large};
+    }
+    static_cast<MhdServer*>(cls)->own_answers_.RequestEnded(connection, ended, code);
   } catch (...) {
   }
   delete request;
@@ -331,7 +215,7 @@ void MhdServer::OnConnection(void* cls, MHD_Connection* connection, void** socke
   auto* self = static_cast<MhdServer*>(cls);
   if (code == MHD_CONNECTION_NOTIFY_STARTED) {
     try {
-      self->ConnectionStarted(connection, socket_context);
+      *socket_context = self->own_answers_.ConnectionStarted(connection);
     } catch (...) {
     }
   } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
@@ -339,38 +223,22 @@ void MhdServer::OnConnection(void* cls, MHD_Connection* connection, void** socke
     *socket_context = nullptr;
     if (state != nullptr) {
       try {
-        self->ConnectionClosed(*state);
+        self->own_answers_.ConnectionClosed(*state);
       } catch (...) {
       }
       delete state;
     }
   }
   try {
-    std::lock_guard<std::mutex> lock(self->mu_);
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-      ++self->open_connections_;
-    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && self->open_connections_ > 0) {
-      --self->open_connections_;
-      self->last_closed_ = SteadyClock::now();
-      self->closed_.notify_all();
-    }
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) self->connections_.Opened();
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED) self->connections_.Closed();
   } catch (...) {
   }
 }
 
 void MhdServer::OnLog(void* cls, const char* format, va_list args) {
-  // transmit_error_response() in libmicrohttpd 0.9.75 logs "Error processing request
-  // (HTTP response code is %u ('%s')). Closing connection." for each answer it gives
-  // itself; everything else it logs is dropped here.
-  char text[512];
-  if (format == nullptr || std::vsnprintf(text, sizeof text, format, args) < 0) return;
-  constexpr const char* kMarker = "HTTP response code is ";
-  const char* at = std::strstr(text, kMarker);
-  if (at == nullptr) return;
-  const unsigned long status = std::strtoul(at + std::strlen(kMarker), nullptr, 10);
-  if (status < 100 || status > 599) return;
   try {
-    static_cast<MhdServer*>(cls)->MhdAnswered(static_cast<unsigned>(status));
+    static_cast<MhdServer*>(cls)->own_answers_.Logged(format, args);
   } catch (...) {
   }
 }
@@ -396,66 +264,22 @@ MHD_Result MhdServer::Access(MHD_Connection* connection, std::string_view url,
 
 MHD_Result MhdServer::CheckHeaders(MHD_Connection* connection, std::string_view url,
                                    std::string_view method, RequestContext& request) {
-  const unsigned open = OpenConnections();
-  if (open > options_.max_connections) {
-    return Reject(connection, url, method, request, MHD_HTTP_SERVICE_UNAVAILABLE,
-                  "over-capacity",
-                  "over capacity (" + std::to_string(open) + " connections, limit " +
-                      std::to_string(options_.max_connections) + ")",
-                  {{MHD_HTTP_HEADER_RETRY_AFTER, "1"}});
-  }
-  if (url == kHealthPath) {
-    if (method == MHD_HTTP_METHOD_GET || method == MHD_HTTP_METHOD_HEAD) {
+  HeadVerdict verdict = CheckRequestHead(
+      {url, method, HeaderOf(connection, MHD_HTTP_HEADER_AUTHORIZATION),
+       HeaderOf(connection, MHD_HTTP_HEADER_CONTENT_TYPE),
+       HeaderOf(connection, MHD_HTTP_HEADER_CONTENT_LENGTH),
+       HeaderOf(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING), connections_.Open()},
+      options_);
+  switch (verdict.action) {
+    case HeadVerdict::Action::kHealthy:
       return Send(connection, request, MHD_HTTP_OK, "{\"status\":\"ok\"}", {}, false);
-    }
-    return Reject(connection, url, method, request, MHD_HTTP_METHOD_NOT_ALLOWED,
-                  "method-not-allowed", "method not allowed",
-                  {{MHD_HTTP_HEADER_ALLOW, "GET, HEAD"}});
+    case HeadVerdict::Action::kRefuse:
+      return Reject(connection, url, method, request, verdict.status, verdict.reason,
+                    verdict.detail, std::move(verdict.headers));
+    case HeadVerdict::Action::kReadBody:
+      break;
   }
-  if (url != options_.webhook_path) {
-    return Reject(connection, url, method, request, MHD_HTTP_NOT_FOUND, "not-found",
-                  "not found");
-  }
-  if (method != MHD_HTTP_METHOD_POST) {
-    return Reject(connection, url, method, request, MHD_HTTP_METHOD_NOT_ALLOWED,
-                  "method-not-allowed", "method not allowed",
-                  {{MHD_HTTP_HEADER_ALLOW, "POST"}});
-  }
-  if (!CheckAuthorization(HeaderOf(connection, MHD_HTTP_HEADER_AUTHORIZATION),
-                          options_.auth, options_.auth_user, options_.auth_secret)) {
-    return Reject(connection, url, method, request, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-                  "missing or wrong credentials",
-                  {{MHD_HTTP_HEADER_WWW_AUTHENTICATE, std::string(AuthChallenge(options_.auth))}});
-  }
-  std::optional<std::string_view> type = HeaderOf(connection, MHD_HTTP_HEADER_CONTENT_TYPE);
-  if (!type || !IsJsonContentType(*type)) {
-    return Reject(connection, url, method, request, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                  "unsupported-media-type",
-                  type ? "Content-Type '" + EscapeForLog(*type, 100) + "' is not application/json"
-                       : std::string("Content-Type is missing, expected application/json"));
-  }
-  std::optional<std::string_view> length = HeaderOf(connection, MHD_HTTP_HEADER_CONTENT_LENGTH);
-  std::optional<std::string_view> coding =
-      HeaderOf(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-  // Both headers at once is how requests are smuggled past proxies; a coding other
-  // than chunked is one libmicrohttpd cannot frame. Neither is a retry's business: 400.
-  if (coding && (length || !IsChunkedTransferEncoding(*coding))) {
-    return Reject(connection, url, method, request, MHD_HTTP_BAD_REQUEST, "bad-framing",
-                  length ? "both Content-Length and Transfer-Encoding"
-                         : "unsupported Transfer-Encoding '" + EscapeForLog(*coding, 100) + "'");
-  }
-  if (length) {
-    // libmicrohttpd has already answered 400 or 413 for a value it cannot parse.
-    std::optional<uint64_t> n = ParseContentLength(*length);
-    if (!n || *n > options_.max_body_bytes) {
-      return Reject(connection, url, method, request, MHD_HTTP_CONTENT_TOO_LARGE,
-                    "body-too-large",
-                    "Content-Length " + EscapeForLog(*length, 32) + " exceeds the limit of " +
-                        std::to_string(options_.max_body_bytes) + " bytes",
-                    {});
-    }
-    request.body.reserve(static_cast<size_t>(*n));
-  }
+  request.body.reserve(static_cast<size_t>(verdict.content_length));
   request.stage = Stage::kReadingBody;
   return MHD_YES;
 }
@@ -535,152 +359,6 @@ MHD_Result MhdServer::Send(MHD_Connection* connection, RequestContext& request,
   return result;
 }
 
-void MhdServer::Completed(MHD_Connection* connection, RequestContext* request,
-                          MHD_RequestTerminationCode code) {
-  // A response queued while we never answered is libmicrohttpd's own.
-  unsigned mhd_status = 0;
-  if (request == nullptr || request->stage != Stage::kAnswered) {
-    const MHD_ConnectionInfo* info =
-        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_HTTP_STATUS);
-    if (info != nullptr) mhd_status = info->http_status;
-  }
-  ConnectionState* state = StateOf(connection);
-  if (state != nullptr) {
-    if (mhd_status != 0) ClaimMhdAnswer(*state, mhd_status);
-    state->in_request = false;
-    std::optional<TcpCounters> counters = ReadTcpCounters(state->fd);
-    state->written = counters ? counters->bytes_written : 0;
-    std::lock_guard<std::mutex> lock(track_mu_);
-    state->since = ++tick_;
-  }
-  if (request == nullptr || request->stage == Stage::kAnswered) return;
-
-  RequestRejection rejection;
-  rejection.remote = state != nullptr ? state->remote : RemoteOf(connection);
-  rejection.method = request->method;
-  rejection.path = request->uri;
-  if (mhd_status != 0) {
-    Refusal refusal = MhdRefusal(mhd_status);
-    rejection.http_status = static_cast<int>(mhd_status);
-    rejection.reason = refusal.reason;
-    rejection.error = std::move(refusal.error);
-  } else if (request->too_large) {
-    rejection.reason = "body-too-large";
-    rejection.error = "the chunked body went on far past the size limit; connection closed";
-  } else {
-    switch (code) {
-      case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
-        rejection.reason = "timeout";
-        rejection.error = "timed out before it was complete";
-        break;
-      case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
-        rejection.reason = "shutdown";
-        rejection.error = "cut off by the server stopping";
-        break;
-      case MHD_REQUEST_TERMINATED_READ_ERROR:
-      case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
-        rejection.reason = "client-abort";
-        rejection.error = "abandoned by the client before it was complete";
-        break;
-      default:
-        rejection.reason = "malformed";
-        rejection.error = "closed by libmicrohttpd without an answer (malformed request)";
-        break;
-    }
-  }
-  journal_.Write(RequestRejectedEvent(rejection));
-}
-
-void MhdServer::ConnectionStarted(MHD_Connection* connection, void** socket_context) {
-  auto* state = new (std::nothrow) ConnectionState;
-  if (state == nullptr) return;  // not tracked: nothing journaled at its close
-  const MHD_ConnectionInfo* fd =
-      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
-  state->fd = fd != nullptr ? fd->connect_fd : -1;
-  try {
-    state->remote = RemoteOf(connection);
-    std::lock_guard<std::mutex> lock(track_mu_);
-    state->since = tick_;
-    tracked_.push_back(state);
-  } catch (...) {
-    delete state;
-    return;
-  }
-  *socket_context = state;
-}
-
-void MhdServer::ConnectionClosed(ConnectionState& state) {
-  {
-    std::lock_guard<std::mutex> lock(track_mu_);  // first: `state` is deleted after us
-    tracked_.erase(std::remove(tracked_.begin(), tracked_.end(), &state), tracked_.end());
-  }
-  // Has the client sent something that never became a request we saw? Connections
-  // whose counters the kernel does not give (not TCP) are never journaled from here.
-  std::optional<TcpCounters> counters =
-      state.in_request ? std::nullopt : ReadTcpCounters(state.fd);
-  if (counters) {
-    // After the last request we saw ended, at most a FIN was written by an idle close.
-    const bool answered = counters->bytes_written > state.written + 1;
-    const bool unseen = state.requests == 0 ? counters->data_segments_in > 0 : answered;
-    if (unseen) {
-      RequestRejection rejection;
-      rejection.remote = state.remote;
-      if (answered) {
-        const unsigned status = ClaimMhdAnswer(state, 0);
-        Refusal refusal = MhdRefusal(status);
-        rejection.http_status = static_cast<int>(status);
-        rejection.reason = refusal.reason;
-        rejection.error = std::move(refusal.error);
-      } else {
-        rejection.reason = "incomplete";
-        rejection.error =
-            "sent data but no complete request line before the connection closed "
-            "(timed out, abandoned, or a request line libmicrohttpd could not parse)";
-      }
-      journal_.Write(RequestRejectedEvent(rejection));
-    }
-  }
-  // Forget the answers no open connection can claim any more: those logged before
-  // the oldest `since` of the connections still open.
-  std::lock_guard<std::mutex> lock(track_mu_);
-  uint64_t oldest = tick_;
-  for (const ConnectionState* open : tracked_) oldest = std::min(oldest, open->since);
-  while (!mhd_answers_.empty() && mhd_answers_.front().tick <= oldest) {
-    mhd_answers_.pop_front();
-  }
-}
-
-void MhdServer::MhdAnswered(unsigned status) {
-  std::lock_guard<std::mutex> lock(track_mu_);
-  mhd_answers_.push_back({++tick_, status});
-  if (mhd_answers_.size() > kMaxPendingAnswers) mhd_answers_.pop_front();
-}
-
-// With `status` known (from NOTIFY_COMPLETED): drops the oldest matching answer logged
-// since the connection's last request ended, and returns `status`. With 0: the status
-// of the answers logged since then, if they agree (the oldest is taken), else 0.
-unsigned MhdServer::ClaimMhdAnswer(const ConnectionState& state, unsigned status) {
-  std::lock_guard<std::mutex> lock(track_mu_);
-  auto oldest = mhd_answers_.end();
-  for (auto it = mhd_answers_.begin(); it != mhd_answers_.end(); ++it) {
-    if (it->tick <= state.since) continue;
-    if (status != 0) {
-      if (it->status != status) continue;
-      mhd_answers_.erase(it);
-      return status;
-    }
-    if (oldest == mhd_answers_.end()) {
-      oldest = it;
-    } else if (it->status != oldest->status) {
-      return 0;  // two candidates disagree: no status rather than a guess
-    }
-  }
-  if (status != 0 || oldest == mhd_answers_.end()) return status;
-  status = oldest->status;
-  mhd_answers_.erase(oldest);
-  return status;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(int listen_fd,
@@ -692,7 +370,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(int listen_fd,
     close(listen_fd);
     return Error{Errc::kInvalidInput,
                  "Invalid webhook path '" + EscapeForLog(options.webhook_path) +
-                     "' (must start with '/' and differ from " + kHealthPath +
+                     "' (must start with '/' and differ from " + std::string(kHealthPath) +
                      ") or no handler"};
   }
   auto server = std::make_unique<MhdServer>(options, std::move(handler), journal);

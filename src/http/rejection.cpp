@@ -1,5 +1,7 @@
 #include "http/rejection.h"
 
+#include <syslog.h>
+
 #include "common/text.h"
 
 namespace selfheal {
@@ -14,7 +16,7 @@ AuditEvent RequestRejectedEvent(const RequestRejection& r) {
   }
   AuditEvent e;
   e.type = EventType::kRequestRejected;
-  e.priority = r.http_status >= 500 ? 3 : 4;
+  e.priority = r.http_status >= 500 ? LOG_ERR : LOG_WARNING;
   e.message = "Rejected request from '" + r.remote + "'" +
               (context.empty() ? "" : " (" + context + ")") + ": " + r.error + ", skipping.";
   e.fields = {{"REMOTE", r.remote}, {"REASON", r.reason}, {"ERROR", r.error}};

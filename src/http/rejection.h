@@ -21,7 +21,7 @@ struct RequestRejection {
 
 // EventType::kRequestRejected. MESSAGE "Rejected request from 'R' (POST '/x', HTTP 404):
 // not found, skipping."; fields REMOTE, REASON, ERROR, and HTTP_STATUS, HTTP_METHOD and
-// HTTP_PATH when known. Priority err (3) for a 5xx answer, warning (4) otherwise.
+// HTTP_PATH when known. Priority LOG_ERR for a 5xx answer, LOG_WARNING otherwise.
 // Method and path are escaped (EscapeForLog) in the message and the fields.
 AuditEvent RequestRejectedEvent(const RequestRejection& rejection);
 

@@ -1,8 +1,11 @@
 #include "http/request_checks.h"
 
+#include <microhttpd.h>
+
 #include <limits>
 
 #include "common/text.h"
+#include "http/auth.h"
 
 namespace selfheal {
 
@@ -43,6 +46,71 @@ std::string JsonError(std::string_view message) {
   AppendJsonString(out, message);
   out += '}';
   return out;
+}
+
+namespace {
+
+HeadVerdict Refuse(unsigned status, const char* reason, std::string detail,
+                   ResponseHeaders headers = {}) {
+  return {HeadVerdict::Action::kRefuse, status, reason, std::move(detail), std::move(headers), 0};
+}
+
+}  // namespace
+
+HeadVerdict CheckRequestHead(const RequestHead& head, const ServerOptions& options) {
+  if (head.open_connections > options.max_connections) {
+    return Refuse(MHD_HTTP_SERVICE_UNAVAILABLE, "over-capacity",
+                  "over capacity (" + std::to_string(head.open_connections) +
+                      " connections, limit " + std::to_string(options.max_connections) + ")",
+                  {{MHD_HTTP_HEADER_RETRY_AFTER, "1"}});
+  }
+  if (head.path == kHealthPath) {
+    if (head.method == MHD_HTTP_METHOD_GET || head.method == MHD_HTTP_METHOD_HEAD) {
+      return {HeadVerdict::Action::kHealthy, 0, "", {}, {}, 0};
+    }
+    return Refuse(MHD_HTTP_METHOD_NOT_ALLOWED, "method-not-allowed", "method not allowed",
+                  {{MHD_HTTP_HEADER_ALLOW, "GET, HEAD"}});
+  }
+  if (head.path != options.webhook_path) {
+    return Refuse(MHD_HTTP_NOT_FOUND, "not-found", "not found");
+  }
+  if (head.method != MHD_HTTP_METHOD_POST) {
+    return Refuse(MHD_HTTP_METHOD_NOT_ALLOWED, "method-not-allowed", "method not allowed",
+                  {{MHD_HTTP_HEADER_ALLOW, "POST"}});
+  }
+  if (!CheckAuthorization(head.authorization, options.auth, options.auth_user,
+                          options.auth_secret)) {
+    return Refuse(MHD_HTTP_UNAUTHORIZED, "unauthorized", "missing or wrong credentials",
+                  {{MHD_HTTP_HEADER_WWW_AUTHENTICATE, std::string(AuthChallenge(options.auth))}});
+  }
+  if (!head.content_type || !IsJsonContentType(*head.content_type)) {
+    return Refuse(MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+                  head.content_type ? "Content-Type '" + EscapeForLog(*head.content_type, 100) +
+                                          "' is not application/json"
+                                    : std::string("Content-Type is missing, expected application/json"));
+  }
+  // Both headers at once is how requests are smuggled past proxies; a coding other
+  // than chunked is one libmicrohttpd cannot frame. Neither is a retry's business: 400.
+  if (head.transfer_encoding &&
+      (head.content_length || !IsChunkedTransferEncoding(*head.transfer_encoding))) {
+    return Refuse(MHD_HTTP_BAD_REQUEST, "bad-framing",
+                  head.content_length ? "both Content-Length and Transfer-Encoding"
+                                      : "unsupported Transfer-Encoding '" +
+                                            EscapeForLog(*head.transfer_encoding, 100) + "'");
+  }
+  uint64_t length = 0;
+  if (head.content_length) {
+    // libmicrohttpd has already answered 400 or 413 for a value it cannot parse.
+    std::optional<uint64_t> n = ParseContentLength(*head.content_length);
+    if (!n || *n > options.max_body_bytes) {
+      return Refuse(MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large",
+                    "Content-Length " + EscapeForLog(*head.content_length, 32) +
+                        " exceeds the limit of " + std::to_string(options.max_body_bytes) +
+                        " bytes");
+    }
+    length = *n;
+  }
+  return {HeadVerdict::Action::kReadBody, 0, "", {}, {}, length};
 }
 
 }  // namespace selfheal

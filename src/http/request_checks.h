@@ -7,6 +7,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/server.h"
 
 namespace selfheal {
 
@@ -24,5 +28,36 @@ bool IsChunkedTransferEncoding(std::string_view value);
 
 // The one-line JSON body of a rejection: {"error":"<message>"}.
 std::string JsonError(std::string_view message);
+
+inline constexpr std::string_view kHealthPath = "/-/healthy";
+
+using ResponseHeaders = std::vector<std::pair<const char*, std::string>>;
+
+// A request as far as its line and headers go, before any body byte is read.
+struct RequestHead {
+  std::string_view path;
+  std::string_view method;
+  std::optional<std::string_view> authorization;
+  std::optional<std::string_view> content_type;
+  std::optional<std::string_view> content_length;
+  std::optional<std::string_view> transfer_encoding;
+  unsigned open_connections = 0;  // including this request's
+};
+
+struct HeadVerdict {
+  enum class Action { kReadBody, kHealthy, kRefuse };
+  Action action = Action::kReadBody;
+  unsigned status = 0;          // kRefuse: the answer's status
+  const char* reason = "";      // kRefuse: the journal's stable code, "not-found", …
+  std::string detail;           // kRefuse: what was wrong, values from outside escaped
+  ResponseHeaders headers;      // kRefuse: Retry-After, Allow, WWW-Authenticate
+  uint64_t content_length = 0;  // kReadBody: the announced body size, 0 if chunked
+};
+
+// journal-remote's order: capacity (503 + Retry-After, which Alertmanager retries),
+// the health path (GET or HEAD), path (404) and method (405 + Allow), credentials (401
+// + WWW-Authenticate), Content-Type (415), framing (400: both Content-Length and
+// Transfer-Encoding, or a coding other than chunked) and Content-Length (413).
+HeadVerdict CheckRequestHead(const RequestHead& head, const ServerOptions& options);
 
 }  // namespace selfheal

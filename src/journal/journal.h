@@ -29,7 +29,7 @@ std::string_view MessageId(EventType type);
 
 struct AuditEvent {
   EventType type;
-  int priority;          // syslog priority: 3 err, 4 warning, 5 notice, 6 info
+  int priority;          // syslog priority, a LOG_* of <syslog.h>: LOG_ERR, LOG_INFO, …
   std::string message;   // human sentence; values from outside in single ticks
   // Extra fields without the SELF_HEAL_ prefix, e.g. {"DECISION", "launch"}.
   std::vector<std::pair<std::string, std::string>> fields;

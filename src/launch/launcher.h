@@ -2,12 +2,14 @@
 // seams). It is the only code that asks systemd for units.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/result.h"
 #include "common/time.h"
+#include "config/resource_limits.h"
 
 namespace selfheal {
 
@@ -16,8 +18,8 @@ struct LaunchRequest {
   std::vector<std::string> argv;          // argv[0] absolute; never through a shell
   std::string user;
   Duration timeout{};                     // RuntimeMaxSec=
-  std::string memory_max;                 // optional
-  std::string cpu_quota;                  // optional
+  std::optional<MemoryMax> memory_max;
+  std::optional<CpuQuota> cpu_quota;
   std::vector<std::pair<std::string, std::string>> environment;
   std::vector<std::pair<std::string, std::string>> log_extra_fields;
   // Run with full privileges when the unit stops (ExecStopPost=+…): records the

@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 
 #include <cstring>
+#include <optional>
 
 #include "launch/unit_properties.h"
 
@@ -97,25 +98,17 @@ int AppendProperties(sd_bus_message* m, const LaunchRequest& req) {
       (r = AppendProperty(m, "ExecStopPostEx", "a(sasas)", [&](sd_bus_message* x) {
          return AppendExec(x, req.result_argv, {"privileged", "no-env-expand"});
        })) < 0) return r;
-  if (!req.memory_max.empty()) {
-    auto limit = ParseMemoryLimit(req.memory_max);
-    if (!limit) return -EINVAL;
-    if (limit->scaled) {
-      r = AppendProperty(m, "MemoryMaxScale", "u", [&](sd_bus_message* x) {
-        return sd_bus_message_append(x, "u", limit->scale);
-      });
-    } else {
-      r = AppendProperty(m, "MemoryMax", "t", [&](sd_bus_message* x) {
-        return sd_bus_message_append(x, "t", limit->bytes);
-      });
-    }
-    if (r < 0) return r;
-  }
-  if (!req.cpu_quota.empty()) {
-    auto quota = ParseCpuQuotaPerSecUsec(req.cpu_quota);
-    if (!quota) return -EINVAL;
-    if ((r = AppendProperty(m, "CPUQuotaPerSecUSec", "t", [&](sd_bus_message* x) {
-           return sd_bus_message_append(x, "t", *quota);
+  // Parsed when the config was loaded (config/resource_limits.h): nothing to refuse here.
+  std::optional<IntegerProperty> limits[] = {
+      req.memory_max ? std::optional(MemoryMaxProperty(*req.memory_max)) : std::nullopt,
+      req.cpu_quota ? std::optional(CpuQuotaProperty(*req.cpu_quota)) : std::nullopt};
+  for (const std::optional<IntegerProperty>& limit : limits) {
+    if (!limit) continue;
+    const char signature[] = {limit->type, '\0'};
+    if ((r = AppendProperty(m, limit->name, signature, [&](sd_bus_message* x) {
+           return limit->type == 'u'
+                      ? sd_bus_message_append(x, "u", static_cast<uint32_t>(limit->value))
+                      : sd_bus_message_append(x, "t", limit->value);
          })) < 0) return r;
   }
   return 0;

@@ -1,23 +1,28 @@
-// unit_properties.h — systemd's resource-limit syntax turned into the D-Bus values
-// StartTransientUnit wants (what systemd-run --property does for its callers).
+// unit_properties.h — the typed resource limits of a handler (config/resource_limits.h,
+// parsed once when the config is loaded) as the D-Bus properties StartTransientUnit
+// takes: what systemd-run sends for --property=MemoryMax=… and CPUQuota=…. Pure; no
+// text is parsed here.
 #pragma once
 
 #include <cstdint>
-#include <optional>
-#include <string_view>
+
+#include "config/resource_limits.h"
 
 namespace selfheal {
 
-struct MemoryLimit {
-  bool scaled = false;     // a percentage: use MemoryMaxScale
-  uint64_t bytes = 0;      // MemoryMax=, UINT64_MAX for "infinity"
-  uint32_t scale = 0;      // MemoryMaxScale= (fraction of physical memory × UINT32_MAX)
+// One integer property: 't' (uint64) or 'u' (uint32).
+struct IntegerProperty {
+  const char* name;
+  char type;
+  uint64_t value;
+  bool operator==(const IntegerProperty& other) const;
 };
 
-// "64M", "1G", "512K", "1048576", "infinity", "50%" (suffixes base 1024, like systemd).
-std::optional<MemoryLimit> ParseMemoryLimit(std::string_view text);
+// MemoryMax (t, bytes; UINT64_MAX is infinity) or MemoryMaxScale (u, share of
+// physical memory, UINT32_MAX = 100%).
+IntegerProperty MemoryMaxProperty(const MemoryMax& limit);
 
-// "50%" → 500000 (CPUQuotaPerSecUSec); "200%" → 2000000. Only percentages, like systemd.
-std::optional<uint64_t> ParseCpuQuotaPerSecUsec(std::string_view text);
+// CPUQuotaPerSecUSec (t).
+IntegerProperty CpuQuotaProperty(const CpuQuota& quota);
 
 }  // namespace selfheal

@@ -2,14 +2,11 @@
 #pragma once
 
 #include "alert/alert.h"
+#include "alert/escalation_alertname.h"
 #include "config/config.h"
 #include "policy/decision.h"
 
 namespace selfheal {
-
-// The alertname self-heal uses for its own escalations. An alert of this name is never
-// acted on, whatever handlers.d says.
-inline constexpr std::string_view kEscalationAlertName = "SelfHealExhausted";
 
 // Pure: no I/O, no clock, no logging. Same inputs, same Decision.
 // Handlers are tried in config order (sorted by name); the first whose AlertName,

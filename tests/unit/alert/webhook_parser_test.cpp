@@ -417,7 +417,7 @@ TEST(ParseWebhookTest, QuotesAtMost64BytesOfAnOffendingValueOnOneLine) {
   const std::string& message = result.error().message;
   EXPECT_EQ(message,
             R"(alerts[0].startsAt: not an RFC 3339 time: 'it\'s \\ a "trap"\n\r\t\u001B[31m)"
-            R"(\u0085\u2028)" + std::string(64 - 28, 'z') + "...'");
+            R"(\u0085\u2028)" + std::string(64 - 28, 'z') + "…'");
   for (char c : message) EXPECT_GE(static_cast<unsigned char>(c), 0x20) << message;
 }
 

@@ -77,8 +77,8 @@ TEST(ConfigTest, HandlerLeftOutKeysTakeTheirDefaults) {
   EXPECT_EQ(h.user, "healer");
   EXPECT_EQ(h.timeout, 5min);
   EXPECT_EQ(h.mode, HandlerMode::kRun);
-  EXPECT_EQ(h.memory_max, "");
-  EXPECT_EQ(h.cpu_quota, "");
+  EXPECT_EQ(h.memory_max, std::nullopt);
+  EXPECT_EQ(h.cpu_quota, std::nullopt);
   EXPECT_EQ(h.max_attempts, 3);
   EXPECT_EQ(h.window, 4h);
 }
@@ -166,10 +166,32 @@ TEST(ConfigTest, EveryHandlerKeyIsRead) {
   EXPECT_EQ(h.user, "nginx-healer");
   EXPECT_EQ(h.timeout, 2min);
   EXPECT_EQ(h.mode, HandlerMode::kDryRun);
-  EXPECT_EQ(h.memory_max, "64M");
-  EXPECT_EQ(h.cpu_quota, "12.5%");
+  EXPECT_EQ(h.memory_max, (MemoryMax{MemoryMax::Kind::kBytes, 64ull << 20, 0}));
+  EXPECT_EQ(h.cpu_quota, CpuQuota{125000});
   EXPECT_EQ(h.max_attempts, 100);
   EXPECT_EQ(h.window, 30min);
+}
+
+// The cases: values systemd takes (and every launch sends) must pass check,
+// as the typed value the launcher sends (tests/unit/launch/unit_properties_test.cpp).
+TEST(ConfigTest, LimitsSystemdTakesAreLoadedAsTheValueLaunchesSend) {
+  TempDir dir;
+  dir.Write("handlers.d/h.conf", kMinimalHandler + "MemoryMax=64B\nCPUQuota=150000%\n");
+  LoadedConfig loaded = LoadConfig(dir.path());
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  const HandlerConfig& h = loaded.config.handlers[0];
+  EXPECT_EQ(h.memory_max, (MemoryMax{MemoryMax::Kind::kBytes, 64, 0}));
+  EXPECT_EQ(h.cpu_quota, CpuQuota{1500000000});
+}
+
+TEST(ConfigTest, ShareOfPhysicalMemoryIsKeptForSystemdToResolve) {
+  TempDir dir;
+  dir.Write("handlers.d/h.conf", kMinimalHandler + "MemoryMax=50%\n");
+  LoadedConfig loaded = LoadConfig(dir.path());
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  ASSERT_TRUE(loaded.config.handlers[0].memory_max);
+  EXPECT_EQ(loaded.config.handlers[0].memory_max->kind, MemoryMax::Kind::kShareOfPhysicalMemory);
+  EXPECT_EQ(loaded.config.handlers[0].memory_max->scale, 2147483648u);  // half of 2^32-1, rounded
 }
 
 TEST(ConfigTest, RepeatedInstanceLinesAdd) {

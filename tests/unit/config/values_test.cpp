@@ -16,25 +16,6 @@ TEST(ConfigValuesTest, ByteSizesTakeSystemdSuffixes) {
   }
 }
 
-TEST(ConfigValuesTest, PercentagesAreHundredthsAboveZero) {
-  EXPECT_EQ(ParsePercent("50%"), 5000);
-  EXPECT_EQ(ParsePercent("12.5%"), 1250);
-  EXPECT_EQ(ParsePercent("0.25%"), 25);
-  EXPECT_EQ(ParsePercent("200%"), 20000);
-  for (const char* bad : {"", "%", "50", "0%", "0.00%", "1.%", ".5%", "1.234%", "-5%", "5 %"}) {
-    EXPECT_FALSE(ParsePercent(bad)) << bad;
-  }
-}
-
-TEST(ConfigValuesTest, MemoryMaxTakesSizesPercentagesOrInfinity) {
-  for (const char* good : {"64M", "1G", "infinity", "20%", "100%", "4096"}) {
-    EXPECT_TRUE(IsValidMemoryMax(good)) << good;
-  }
-  for (const char* bad : {"0", "0M", "101%", "unlimited", "64 M", "1.5G"}) {
-    EXPECT_FALSE(IsValidMemoryMax(bad)) << bad;
-  }
-}
-
 TEST(ConfigValuesTest, UserNamesFollowUseradd) {
   for (const char* good : {"healer", "_svc", "a-b_c9", "machine$"}) {
     EXPECT_TRUE(IsValidUserName(good)) << good;

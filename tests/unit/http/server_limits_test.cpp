@@ -1,6 +1,7 @@
 // The server's limits and its life cycle: body size, slow clients, capacity,
 // keep-alive, idleness and quiescing. Every wait is bounded.
 #include <gtest/gtest.h>
+#include <syslog.h>
 
 #include <unistd.h>
 
@@ -80,7 +81,7 @@ TEST(HttpServerTest, LeavesOversizedHeadersToLibmicrohttpdAndJournalsThem) {
   EXPECT_TRUE(handler.Seen().empty());
   ASSERT_TRUE(Eventually([&] { return journal.Events().size() == 1; }));
   const AuditEvent e = journal.Events()[0];
-  EXPECT_EQ(e.priority, 4);
+  EXPECT_EQ(e.priority, LOG_WARNING);
   EXPECT_EQ(FieldOf(e, "REASON"), "headers-too-large");
   EXPECT_EQ(FieldOf(e, "HTTP_STATUS"), "431");  // read from libmicrohttpd's own answer
   EXPECT_EQ(FieldOf(e, "HTTP_PATH"), "/");
@@ -257,7 +258,7 @@ TEST(HttpServerTest, AnswersOverCapacityWith503RatherThanDropping) {
   ASSERT_EQ(journal.Events().size(), 1u);
   EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "over-capacity");
   EXPECT_EQ(FieldOf(journal.Events()[0], "HTTP_STATUS"), "503");
-  EXPECT_EQ(journal.Events()[0].priority, 3);  // a 5xx is an error
+  EXPECT_EQ(journal.Events()[0].priority, LOG_ERR);  // a 5xx is an error
   EXPECT_TRUE(third.WaitClosed(std::chrono::seconds(3)));
 }
 

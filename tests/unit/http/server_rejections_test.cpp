@@ -3,6 +3,7 @@
 // malformed), and an idle or empty connection leaves none. Plus the one shape all
 // rejection entries share (http/rejection.h, serve/decision_event.h).
 #include <gtest/gtest.h>
+#include <syslog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -72,7 +73,7 @@ TEST(HttpRejectionJournalTest, JournalsARequestLineTooLongThatLibmicrohttpdAnswe
   const AuditEvent& e = events[0];
   EXPECT_EQ(e.type, EventType::kRequestRejected);
   EXPECT_EQ(MessageId(e.type), "e6caf8bd9ec34ddcbc99946acc4f5e9a");
-  EXPECT_EQ(e.priority, 4);
+  EXPECT_EQ(e.priority, LOG_WARNING);
   EXPECT_EQ(FieldOf(e, "REMOTE"), RemoteOf(c));
   EXPECT_EQ(FieldOf(e, "HTTP_STATUS"), "414");
   EXPECT_EQ(FieldOf(e, "REASON"), "uri-too-long");
@@ -129,7 +130,7 @@ TEST(HttpRejectionJournalTest, JournalsAnUnsupportedHttpVersionThatLibmicrohttpd
   EXPECT_EQ(FieldOf(events[0], "REMOTE"), RemoteOf(c));
   EXPECT_EQ(FieldOf(events[0], "HTTP_STATUS"), "505");
   EXPECT_EQ(FieldOf(events[0], "REASON"), "unsupported-http-version");
-  EXPECT_EQ(events[0].priority, 3);  // a 5xx, even if the client's fault
+  EXPECT_EQ(events[0].priority, LOG_ERR);  // a 5xx, even if the client's fault
 }
 
 TEST(HttpRejectionJournalTest, JournalsAContentLengthLibmicrohttpdCannotParseWithItsStatus) {
@@ -154,7 +155,7 @@ TEST(HttpRejectionJournalTest, JournalsAContentLengthLibmicrohttpdCannotParseWit
   EXPECT_EQ(FieldOf(events[0], "HTTP_STATUS"), "400");
   EXPECT_EQ(FieldOf(events[0], "REASON"), "malformed");
   EXPECT_EQ(FieldOf(events[0], "HTTP_PATH"), "/");
-  EXPECT_EQ(events[0].priority, 4);
+  EXPECT_EQ(events[0].priority, LOG_WARNING);
 }
 
 TEST(HttpRejectionJournalTest, JournalsARequestLineLibmicrohttpdClosesWithoutAnswer) {
@@ -174,7 +175,7 @@ TEST(HttpRejectionJournalTest, JournalsARequestLineLibmicrohttpdClosesWithoutAns
   EXPECT_EQ(FieldOf(events[0], "REMOTE"), RemoteOf(c));
   EXPECT_EQ(FieldOf(events[0], "REASON"), "incomplete");
   EXPECT_FALSE(HasField(events[0], "HTTP_STATUS"));  // none was sent
-  EXPECT_EQ(events[0].priority, 4);
+  EXPECT_EQ(events[0].priority, LOG_WARNING);
 }
 
 TEST(HttpRejectionJournalTest, JournalsAPartialRequestLineTheClientAbandons) {
@@ -305,7 +306,7 @@ TEST(HttpRejectionJournalTest, PayloadAndServerRejectionsShareOneShape) {
       {"127.0.0.1:4000", "GET", "/alertmanager", 405, "method-not-allowed", "method not allowed"});
 
   EXPECT_EQ(payload.type, EventType::kRequestRejected);
-  EXPECT_EQ(payload.priority, 4);
+  EXPECT_EQ(payload.priority, LOG_WARNING);
   EXPECT_EQ(payload.message,
             "Rejected request from '127.0.0.1:4000' (POST '/alertmanager', HTTP 400): "
             "body: invalid JSON at offset 1\\n, skipping.");
@@ -315,9 +316,9 @@ TEST(HttpRejectionJournalTest, PayloadAndServerRejectionsShareOneShape) {
   EXPECT_EQ(FieldOf(payload, "HTTP_METHOD"), "POST");
   EXPECT_EQ(FieldOf(payload, "HTTP_PATH"), "/alertmanager");
   EXPECT_EQ(FieldOf(payload, "REMOTE"), "127.0.0.1:4000");
-  EXPECT_EQ(store.priority, 3);  // a 5xx is an error
+  EXPECT_EQ(store.priority, LOG_ERR);  // a 5xx is an error
   EXPECT_EQ(FieldOf(store, "REASON"), "store-unavailable");
-  EXPECT_EQ(server.priority, 4);
+  EXPECT_EQ(server.priority, LOG_WARNING);
   std::vector<std::string> names[3];
   const AuditEvent* all[3] = {&payload, &store, &server};
   for (int i = 0; i < 3; ++i) {
@@ -336,7 +337,7 @@ TEST(HttpRejectionJournalTest, LeavesOutWhatIsNotKnown) {
   EXPECT_FALSE(HasField(e, "HTTP_METHOD"));
   EXPECT_FALSE(HasField(e, "HTTP_PATH"));
   EXPECT_EQ(FieldOf(e, "REASON"), "incomplete");
-  EXPECT_EQ(e.priority, 4);
+  EXPECT_EQ(e.priority, LOG_WARNING);
 
   AuditEvent path_only = RequestRejectedEvent({"r", "", "/a\nb", 431, "x", "y"});
   EXPECT_EQ(path_only.message, "Rejected request from 'r' ('/a\\nb', HTTP 431): y, skipping.");

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "launch/unit_properties.h"
-
 namespace selfheal {
 namespace {
 
@@ -64,6 +62,17 @@ TEST(LaunchRequestTest, CommandUserAndTimeoutComeFromConfigOnly) {
   EXPECT_EQ(r.timeout, std::chrono::seconds(90));
 }
 
+TEST(LaunchRequestTest, ResourceLimitsArePassedAsParsedByTheConfig) {
+  HandlerConfig h = SampleHandler();
+  EXPECT_FALSE(BuildLaunchRequest(SampleAlert(), h, 1).memory_max);
+  EXPECT_FALSE(BuildLaunchRequest(SampleAlert(), h, 1).cpu_quota);
+  h.memory_max = MemoryMax{MemoryMax::Kind::kBytes, 64ull << 20, 0};
+  h.cpu_quota = CpuQuota{1500000000};
+  LaunchRequest r = BuildLaunchRequest(SampleAlert(), h, 1);
+  EXPECT_EQ(r.memory_max, h.memory_max);
+  EXPECT_EQ(r.cpu_quota, h.cpu_quota);
+}
+
 TEST(LaunchRequestTest, AlertJsonCarriesTheWholeAlert) {
   std::string json = AlertJson(SampleAlert());
   EXPECT_NE(json.find("\"endsAt\":\"0001-01-01T00:00:00Z\""), std::string::npos) << json;
@@ -75,25 +84,6 @@ TEST(LaunchRequestTest, LogExtraFieldsJoinTheAuditTrail) {
   LaunchRequest r = BuildLaunchRequest(SampleAlert(), SampleHandler(), 1);
   ASSERT_GE(r.log_extra_fields.size(), 3u);
   EXPECT_EQ(r.log_extra_fields[0], (std::pair<std::string, std::string>{"SELF_HEAL_FINGERPRINT", "82cf4c324f050464"}));
-}
-
-TEST(UnitPropertiesTest, ParsesMemoryLimitsLikeSystemd) {
-  EXPECT_EQ(ParseMemoryLimit("64M")->bytes, 64ull << 20);
-  EXPECT_EQ(ParseMemoryLimit("1G")->bytes, 1ull << 30);
-  EXPECT_EQ(ParseMemoryLimit("1.5K")->bytes, 1536u);
-  EXPECT_EQ(ParseMemoryLimit("4096")->bytes, 4096u);
-  EXPECT_EQ(ParseMemoryLimit("infinity")->bytes, UINT64_MAX);
-  EXPECT_TRUE(ParseMemoryLimit("50%")->scaled);
-  EXPECT_FALSE(ParseMemoryLimit("lots"));
-  EXPECT_FALSE(ParseMemoryLimit("101%"));
-  EXPECT_FALSE(ParseMemoryLimit("-1M"));
-}
-
-TEST(UnitPropertiesTest, ParsesCpuQuotaPercentages) {
-  EXPECT_EQ(ParseCpuQuotaPerSecUsec("50%"), 500000u);
-  EXPECT_EQ(ParseCpuQuotaPerSecUsec("200%"), 2000000u);
-  EXPECT_FALSE(ParseCpuQuotaPerSecUsec("50"));
-  EXPECT_FALSE(ParseCpuQuotaPerSecUsec("0%"));
 }
 
 }  // namespace
