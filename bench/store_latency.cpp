@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     auto a = std::chrono::steady_clock::now();
     auto history = store.value()->LoadHistory(alert, {&disk}, now);
     auto b = std::chrono::steady_clock::now();
-    Status recorded = store.value()->Record(alert, launch, now);
+    Status recorded = store.value()->Record(alert, launch, now, nullptr);
     auto c = std::chrono::steady_clock::now();
     if (!history.ok() || !recorded.ok()) {
       std::fprintf(stderr, "store_latency: a store call failed\n");

@@ -6,6 +6,7 @@
 // EscalateExec=, each retried with backoff) and exits once nothing is left; while
 // something waits it stays up, looking at the wake-up file every second so that a new
 // escalation is not held behind an old one's backoff.
+#include <syslog.h>
 #include <signal.h>
 #include <time.h>
 
@@ -29,7 +30,7 @@ namespace {
 constexpr Duration kLookEvery = std::chrono::seconds(1);
 
 AuditEvent DeliveryError(std::string message) {
-  AuditEvent e{EventType::kEscalation, 3, std::move(message), {}};
+  AuditEvent e{EventType::kEscalation, LOG_ERR, std::move(message), {}};
   e.fields.emplace_back("REASON", e.message);
   return e;
 }
@@ -42,7 +43,7 @@ int RunDeliverEscalations(const Args& args) {
   LoadedConfig loaded = LoadConfig(args.config_dir);
   if (!loaded.ok()) {
     for (const ConfigError& error : loaded.errors) {
-      journal.Write(AuditEvent{EventType::kConfigInvalid, 3, FormatConfigError(error),
+      journal.Write(AuditEvent{EventType::kConfigInvalid, LOG_ERR, FormatConfigError(error),
                                {{"REASON", FormatConfigError(error)}}});
     }
     // Removing the wake-up file stops systemd from restarting us into the same error;

@@ -1,5 +1,6 @@
 // status, reset, pause, resume: the operator's view of and hand on the state store.
 // Changes are journaled with the caller's uid (DESIGN.md "Modes an operator needs").
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -24,7 +25,7 @@ Result<std::unique_ptr<SqliteStore>> OpenStore(const Args& args, bool read_only)
 
 void JournalAction(const std::string& action, const std::string& message,
                    std::vector<std::pair<std::string, std::string>> fields = {}) {
-  AuditEvent e{EventType::kOperatorAction, 5, message, std::move(fields)};
+  AuditEvent e{EventType::kOperatorAction, LOG_NOTICE, message, std::move(fields)};
   e.fields.emplace_back("ACTION", action);
   e.fields.emplace_back("CALLER_UID", std::to_string(::getuid()));
   DefaultJournalSink().Write(e);

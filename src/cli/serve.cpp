@@ -3,6 +3,7 @@
 // signals are blocked before that thread starts so that only sigtimedwait() here
 // sees them. On the way out the server is quiesced: connections still queued on the
 // socket stay with systemd, which starts us again for them (Accept=no).
+#include <syslog.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -11,7 +12,6 @@
 #include <climits>
 #include <cstdio>
 #include <ctime>
-#include <mutex>
 
 #include "cli/commands.h"
 #include "config/config_loader.h"
@@ -69,7 +69,7 @@ std::string SelfPath() {
 }
 
 int Fatal(JournalSink& journal, EventType type, const std::string& message) {
-  journal.Write(Lifecycle(type, 3, "self-heal serve cannot start: " + message, message));
+  journal.Write(Lifecycle(type, LOG_ERR, "self-heal serve cannot start: " + message, message));
   sd_notifyf(0, "STATUS=Failed: %s", message.c_str());
   return 1;
 }
@@ -81,7 +81,7 @@ int RunServe(const Args& args) {
   LoadedConfig loaded = LoadConfig(args.config_dir);
   if (!loaded.ok()) {
     for (const ConfigError& error : loaded.errors) {
-      journal.Write(Lifecycle(EventType::kConfigInvalid, 3, FormatConfigError(error),
+      journal.Write(Lifecycle(EventType::kConfigInvalid, LOG_ERR, FormatConfigError(error),
                               FormatConfigError(error)));
     }
     return Fatal(journal, EventType::kConfigInvalid,
@@ -115,8 +115,8 @@ int RunServe(const Args& args) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   // Two connections to the store: one for the request thread, one for this thread's
-  // aftermath work (queuing escalations, metrics), so neither waits on the other's
-  // statements.
+  // aftermath work (metrics, the start-up wake-up), so neither waits on the other's
+  // statements. Escalations are queued by the request thread's own transactions.
   auto request_store = SqliteStore::Open(args.state_dir);
   auto aftermath_store = request_store.ok() ? SqliteStore::Open(args.state_dir) : std::move(request_store);
   if (!request_store.ok() || !aftermath_store.ok()) {
@@ -124,26 +124,21 @@ int RunServe(const Args& args) {
     return Fatal(journal, EventType::kStoreError, "cannot open the state store: " + error.message);
   }
   SystemdLauncher launcher;
-  Aftermath aftermath(*aftermath_store.value(), config.server, journal,
+  Aftermath aftermath(*aftermath_store.value(), *aftermath_store.value(), config.server, journal,
                       DeliveryRequestPath(args.state_dir));
-  std::mutex escalations_mu;
-  std::vector<EscalationFacts> opened;  // breakers opened on the request thread
   std::atomic<bool> state_changed{true};
 
   SystemClock clock;
   WebhookService service(config, *request_store.value(), &launcher, journal, clock);
   service.SetResultRecorder({SelfPath(), "record-result", "--config-dir", args.config_dir,
                              "--state-dir", args.state_dir});
-  service.SetOnBreakerOpened([&](const EscalationFacts& facts) {
-    std::lock_guard lock(escalations_mu);
-    opened.push_back(facts);
-  });
+  service.SetDeliveryWake(DeliveryRequestPath(args.state_dir));
   service.SetOnStateChanged([&] { state_changed = true; });
   auto server = HttpServer::Start(
       fd.value(), options, [&](const WebhookRequest& r) { return service.Handle(r); }, journal);
   if (!server.ok()) return Fatal(journal, EventType::kServeStopped, server.error().message);
 
-  journal.Write(Lifecycle(EventType::kServeStarted, 6,
+  journal.Write(Lifecycle(EventType::kServeStarted, LOG_INFO,
                           "self-heal serve is answering webhooks on " +
                               std::string(from_systemd ? "the socket from systemd" : args.listen) +
                               " with " + std::to_string(config.handlers.size()) + " handler(s)."));
@@ -160,25 +155,15 @@ int RunServe(const Args& args) {
       why = std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
-    std::vector<EscalationFacts> to_queue;
-    {
-      std::lock_guard lock(escalations_mu);
-      to_queue.swap(opened);
-    }
-    for (const EscalationFacts& facts : to_queue) (void)aftermath.BreakerOpened(facts);
-    if (state_changed.exchange(false) || !to_queue.empty()) aftermath.Publish(clock.Now());
+    if (state_changed.exchange(false)) aftermath.Publish(clock.Now());
     if (server.value()->IdleFor(config.server.idle_timeout)) break;
   }
   sd_notifyf(0, "STOPPING=1\nSTATUS=Stopping: %s", why.c_str());
   server.value()->Quiesce(std::chrono::seconds(5));
-  // Requests that finished during the quiesce may have opened breakers or changed
-  // state: queue and publish those before leaving.
-  {
-    std::lock_guard lock(escalations_mu);
-    for (const EscalationFacts& facts : opened) (void)aftermath.BreakerOpened(facts);
-    if (!opened.empty() || state_changed) aftermath.Publish(clock.Now());
-  }
-  journal.Write(Lifecycle(EventType::kServeStopped, 6, "self-heal serve stopped: " + why + ".", why));
+  // Requests that finished during the quiesce may have changed state: publish it
+  // before leaving.
+  if (state_changed) aftermath.Publish(clock.Now());
+  journal.Write(Lifecycle(EventType::kServeStopped, LOG_INFO, "self-heal serve stopped: " + why + ".", why));
   return 0;
 }
 

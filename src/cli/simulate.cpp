@@ -117,7 +117,7 @@ int RunSimulate(const Args& args) {
     TimePoint now = clock.Now();
     Result<History> history = store.LoadHistory(alert, CandidateHandlers(alert, loaded.config), now);
     Decision d = Decide(alert, loaded.config, history.ok() ? history.value() : History{}, now);
-    (void)store.Record(alert, d, now);
+    (void)store.Record(alert, d, now, /*escalation=*/nullptr);  // MemoryStore keeps no outbox
     std::optional<LaunchRequest> launch;
     if (d.verdict == Verdict::kLaunch || d.verdict == Verdict::kDryRun) {
       launch = BuildLaunchRequest(alert, *d.handler, d.attempt);

@@ -6,6 +6,8 @@
 // back the others.
 #include "escalate/outbox.h"
 
+#include <syslog.h>
+
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -44,7 +46,7 @@ AuditEvent EscalationEvent(const Escalation& e, int priority, std::string messag
 AuditEvent StoreErrorEvent(const Escalation* e, std::string message, const Error& error) {
   AuditEvent event;
   event.type = EventType::kStoreError;
-  event.priority = 3;
+  event.priority = LOG_ERR;
   event.message = std::move(message);
   event.fields = {{"REASON", error.message}};
   if (e != nullptr) {
@@ -67,14 +69,14 @@ void Earliest(std::optional<TimePoint>& slot, TimePoint t) {
 void Delivered(const Escalation& e, JournalSink& journal) {
   std::optional<std::string> attempts = PayloadAnnotation(e.payload, "attempts");
   journal.Write(EscalationEvent(
-      e, 2,
+      e, LOG_CRIT,
       "Escalated " + Key(e) + " to Alertmanager: breaker of '" + e.handler + "' is open" +
           (attempts ? " after " + *attempts + " attempts." : "."),
       e.tries + 1, "delivered"));
 }
 
 void CommandStarted(const Escalation& e, JournalSink& journal) {
-  journal.Write(EscalationEvent(e, 5,
+  journal.Write(EscalationEvent(e, LOG_NOTICE,
                                 "Started the escalation command for " + Key(e) + " as " +
                                     EscalationCommandUnit(e.id) + ".",
                                 e.tries + 1, "command-started"));
@@ -82,7 +84,7 @@ void CommandStarted(const Escalation& e, JournalSink& journal) {
 
 void CommandDropped(const Escalation& e, JournalSink& journal) {
   journal.Write(EscalationEvent(
-      e, 4,
+      e, LOG_WARNING,
       "The escalation command for " + Key(e) +
           " is not run: EscalateExec= was removed from the configuration after it was queued.",
       e.tries + 1, "command-unconfigured"));
@@ -94,14 +96,14 @@ TimePoint Failed(const Escalation& e, const std::string& error, JournalSink& jou
   const int tries = e.tries + 1;
   const Duration wait = Backoff(tries);
   journal.Write(EscalationEvent(
-      e, 3,
+      e, LOG_ERR,
       "Failed to deliver escalation of " + Key(e) + " (handler '" + e.handler + "', try " +
           std::to_string(tries) + "): " + error + ", retrying in " + FormatTimespan(wait) + ".",
       tries, error));
   return now + wait;
 }
 
-void Mark(StateStore& store, const Escalation& e, const EscalationMark& mark,
+void Mark(Outbox& store, const Escalation& e, const EscalationMark& mark,
           JournalSink& journal) {
   Status marked = store.MarkEscalation(e.id, mark);
   if (marked.ok()) return;
@@ -122,7 +124,7 @@ Duration Backoff(int tries) {
   return std::min(wait, kMaxBackoff);
 }
 
-DeliveryReport DeliverDue(StateStore& store,
+DeliveryReport DeliverDue(Outbox& store,
                           const std::function<Status(const Escalation&)>& send,
                           JournalSink& journal, TimePoint now,
                           const std::function<Status(const Escalation&)>& start_command) {

@@ -1,13 +1,13 @@
-// aftermath.h — what follows a change of state, shared by `serve` and `record-result`:
-// queue the one escalation of a breaker that just opened and wake its deliverer
-// (self-heal-escalations.service, see escalate/wake.h), and refresh the metrics
-// textfile from the durable store. Nothing here touches the network.
+// aftermath.h — what follows a change of state, shared by `serve` and `record-result`,
+// off the transaction that made it and safe to do again: wake the deliverer
+// (self-heal-escalations.service, see escalate/wake.h) for what the outbox holds, and
+// refresh the metrics textfile from the durable store. Nothing here touches the
+// network. (An escalation itself is queued by the store with the breaker opening.)
 #pragma once
 
 #include <string>
 
 #include "config/config.h"
-#include "escalate/escalation_payload.h"
 #include "journal/journal.h"
 #include "state/store.h"
 
@@ -16,14 +16,10 @@ namespace selfheal {
 class Aftermath {
  public:
   // `wake_path`: the file that starts the deliverer (DeliveryRequestPath).
-  Aftermath(StateStore& store, const ServerConfig& server, JournalSink& journal,
-            std::string wake_path)
-      : store_(store), server_(server), journal_(journal), wake_path_(std::move(wake_path)) {}
-
-  // Queues the SelfHealExhausted escalation (and, with EscalateExec= set, its command)
-  // for a breaker that opened now, journals it at crit and wakes the deliverer. A
-  // store failure is journaled at err and returned.
-  Status BreakerOpened(const EscalationFacts& facts);
+  Aftermath(Outbox& outbox, OperatorStore& totals, const ServerConfig& server,
+            JournalSink& journal, std::string wake_path)
+      : outbox_(outbox), totals_(totals), server_(server), journal_(journal),
+        wake_path_(std::move(wake_path)) {}
 
   // Wakes the deliverer if the outbox holds anything not yet done: at start-up, for
   // escalations queued while nobody could wake it (a broken config, an upgrade).
@@ -34,9 +30,8 @@ class Aftermath {
   void Publish(TimePoint now);
 
  private:
-  void Wake(const std::string& why);
-
-  StateStore& store_;
+  Outbox& outbox_;
+  OperatorStore& totals_;
   const ServerConfig& server_;
   JournalSink& journal_;
   std::string wake_path_;

@@ -1,5 +1,7 @@
 #include "serve/decision_event.h"
 
+#include <syslog.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -15,12 +17,12 @@ int PriorityOf(Verdict verdict) {
     case Verdict::kLaunch:
     case Verdict::kDryRun:
     case Verdict::kPaused:
-      return 5;
+      return LOG_NOTICE;
     case Verdict::kBreakerOpen:
     case Verdict::kInstanceNotAllowed:
-      return 4;
+      return LOG_WARNING;
     default:
-      return 6;
+      return LOG_INFO;
   }
 }
 
@@ -52,12 +54,14 @@ AuditEvent DecisionEvent(const Alert& alert, const Decision& d, const std::strin
 
 AuditEvent LaunchFailedEvent(const Alert& alert, const Decision& decision,
                              const std::string& remote, const std::string& unit,
-                             const std::string& error) {
+                             const std::string& error, bool retried) {
   AuditEvent e = DecisionEvent(alert, decision, remote, unit);
   e.type = EventType::kLaunchFailed;
-  e.priority = 3;
+  e.priority = LOG_ERR;
   e.message = "Failed to start " + unit + " for '" + EscapeForLog(alert.alertname(), 80) +
-              "' on '" + EscapeForLog(alert.instance(), 80) + "': " + EscapeForLog(error, 300);
+              "' on '" + EscapeForLog(alert.instance(), 80) + "': " + EscapeForLog(error, 300) +
+              (retried ? "; answered 503 so that Alertmanager retries" : "");
+  if (retried) std::erase_if(e.fields, [](const auto& f) { return f.first == "DECISION"; });
   e.fields.emplace_back("ERROR", error);
   return e;
 }
@@ -66,7 +70,7 @@ AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote) {
   size_t firing = 0;
   for (const Alert& a : webhook.alerts) firing += a.status == AlertStatus::kFiring;
   size_t resolved = webhook.alerts.size() - firing;
-  AuditEvent e{EventType::kWebhookReceived, 6,
+  AuditEvent e{EventType::kWebhookReceived, LOG_INFO,
                "Received " + std::to_string(webhook.alerts.size()) + " alert(s) (" +
                    std::to_string(firing) + " firing, " + std::to_string(resolved) +
                    " resolved) for receiver '" + EscapeForLog(webhook.receiver, 80) + "' from " +

@@ -24,10 +24,13 @@ AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote);
 AuditEvent DecisionEvent(const Alert& alert, const Decision& decision,
                          const std::string& remote, const std::string& unit);
 
-// systemd did not start the handler's unit (priority err).
+// systemd did not start the handler's unit (priority err). It is the alert's one
+// decision entry (DECISION=launch: the attempt counts) unless `retried`: then the
+// attempt was taken back and the request answered 503, the alert is decided again on
+// Alertmanager's retry, and the entry carries no DECISION.
 AuditEvent LaunchFailedEvent(const Alert& alert, const Decision& decision,
                              const std::string& remote, const std::string& unit,
-                             const std::string& error);
+                             const std::string& error, bool retried);
 
 // A webhook the service answered with `http_status` without acting on it, in the
 // shape of every rejection (http/rejection.h): `reason` is a short stable code

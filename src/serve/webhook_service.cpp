@@ -1,15 +1,21 @@
 // Implementation notes: alerts are handled in payload order and each is recorded
 // before it is launched, so a crash between the two can only make the breaker more
-// careful. When the store or systemd fails part-way, the answer is 503: the alerts
-// already decided were recorded (their dedup keys make Alertmanager's retry harmless),
-// and the ones not yet decided get decided on the retry.
+// careful. A decision that escalates is recorded with its outbox row, in one
+// transaction: no crash can leave a breaker marked escalated with nobody told. When the
+// store or systemd fails part-way, the answer is 503: the alerts already decided were
+// recorded (their dedup keys make Alertmanager's retry harmless), and the ones not yet
+// decided get decided on the retry.
 #include "serve/webhook_service.h"
 
+#include <syslog.h>
+
 #include "common/text.h"
+#include "http/error_status.h"
 #include "http/request_checks.h"
 #include "launch/launch_request.h"
 #include "policy/decide.h"
 #include "serve/decision_event.h"
+#include "serve/escalation.h"
 
 namespace selfheal {
 
@@ -42,9 +48,7 @@ void WebhookService::SetResultRecorder(std::vector<std::string> argv) {
   result_argv_ = std::move(argv);
 }
 
-void WebhookService::SetOnBreakerOpened(std::function<void(const EscalationFacts&)> callback) {
-  on_breaker_opened_ = std::move(callback);
-}
+void WebhookService::SetDeliveryWake(std::string wake_path) { wake_path_ = std::move(wake_path); }
 
 void WebhookService::SetOnStateChanged(std::function<void()> callback) {
   on_state_changed_ = std::move(callback);
@@ -52,25 +56,17 @@ void WebhookService::SetOnStateChanged(std::function<void()> callback) {
 
 namespace {
 
-EscalationFacts FactsOf(const Alert& alert, const Decision& d, const History& history,
-                        TimePoint now) {
-  EscalationFacts f;
-  f.alertname = alert.alertname();
-  f.instance = alert.instance();
-  f.fingerprint = alert.fingerprint;
-  f.handler = d.handler->name;
-  f.attempts = d.handler->max_attempts;
+// The breaker's facts as the history Decide read shows them: the attempts that
+// exhausted the budget and how the newest one ended.
+EscalationFacts FactsFor(const Alert& alert, const Decision& d, const History& history,
+                         TimePoint now) {
+  int attempts = d.handler->max_attempts;
+  std::string last_result;
   if (auto key = history.keys.find(d.handler->name); key != history.keys.end()) {
-    f.attempts = static_cast<int>(key->second.attempts.size());
-    f.last_result = key->second.last_result;
+    attempts = static_cast<int>(key->second.attempts.size());
+    last_result = key->second.last_result;
   }
-  f.max_attempts = d.handler->max_attempts;
-  f.window = d.handler->window;
-  f.unit = UnitNameFor(d.handler->name, alert.instance());
-  f.opened_at = now;
-  f.labels = alert.labels;
-  f.generator_url = alert.generator_url;
-  return f;
+  return FactsOf(alert, *d.handler, attempts, std::move(last_result), now);
 }
 
 }  // namespace
@@ -90,7 +86,7 @@ void WebhookService::ForgetRunsThatNeverStarted(const Alert& alert, History& his
     if (!exists.ok() || exists.value()) continue;  // unknown: stay careful
     key.run_active = false;
     history.notification_seen_at.reset();
-    AuditEvent e{EventType::kLaunchFailed, 4,
+    AuditEvent e{EventType::kLaunchFailed, LOG_WARNING,
                  "An attempt of '" + handler + "' on '" + EscapeForLog(alert.instance(), 80) +
                      "' was recorded but " + unit +
                      " never started (self-heal was stopped in between); it counts as failed.",
@@ -114,43 +110,47 @@ void WebhookService::SkipIfUnitActive(const Alert& alert, Decision& decision) {
   decision.reason = "unit " + unit + " is still active";
 }
 
-// Journals the launch decision first, so that the handler's own output can never
-// precede it in the journal, then asks systemd for the unit. Returns false when the
-// request must be answered 503 (systemd unavailable: Alertmanager retries).
+// Asks systemd for the unit, then journals the one decision entry of the alert, saying
+// what happened: launch, or duplicate-run when systemd already has a unit of that name
+// (it appeared after SkipIfUnitActive asked; the attempt is taken back), or the launch
+// systemd refused. Returns false when the request must be answered 503 (systemd
+// unavailable: the attempt is taken back and Alertmanager's retry decides again).
 bool WebhookService::Launch(const Alert& alert, Decision& decision, const std::string& remote,
                             TimePoint now) {
   LaunchRequest launch = BuildLaunchRequest(alert, *decision.handler, decision.attempt);
   launch.result_argv = result_argv_;
   if (!launch.result_argv.empty()) launch.result_argv.push_back(launch.unit_name);
-  journal_.Write(DecisionEvent(alert, decision, remote, launch.unit_name));
   Status started = launcher_->Start(launch);
-  if (started.ok()) return true;
+  if (started.ok()) {
+    journal_.Write(DecisionEvent(alert, decision, remote, launch.unit_name));
+    return true;
+  }
   if (started.error().code == Errc::kInvalidInput) {
     // systemd will never take this launch: a retry cannot help, so the attempt stays
     // counted (the breaker opens and a human hears) and the request is answered 2xx.
     journal_.Write(LaunchFailedEvent(alert, decision, remote, launch.unit_name,
-                                     started.error().message));
+                                     started.error().message, /*retried=*/false));
     return true;
   }
   Status cancelled = store_.CancelLaunch(alert, decision, now);
   if (started.error().code == Errc::kConflict && cancelled.ok()) {
     decision.verdict = Verdict::kDuplicateRun;
     decision.attempt = 0;
-    decision.reason = "unit " + launch.unit_name +
-                      " is still active, so the launch journaled just before did not happen";
+    decision.reason = "systemd already has unit " + launch.unit_name;
     journal_.Write(DecisionEvent(alert, decision, remote, launch.unit_name));
     return true;
   }
   journal_.Write(LaunchFailedEvent(alert, decision, remote, launch.unit_name,
-                                   started.error().message));
+                                   started.error().message, /*retried=*/true));
   return false;
 }
 
 HttpResponse WebhookService::Handle(const WebhookRequest& request) {
   Result<Webhook> parsed = ParseWebhook(request.body, limits_);
   if (!parsed.ok()) {
-    journal_.Write(RejectionEvent(request, 400, "malformed-payload", parsed.error().message));
-    return ErrorResponse(400, parsed.error().message);
+    const int status = StatusFor(parsed.error().code);
+    journal_.Write(RejectionEvent(request, status, "malformed-payload", parsed.error().message));
+    return ErrorResponse(status, parsed.error().message);
   }
   journal_.Write(ReceivedEvent(parsed.value(), request.remote));
   std::string decisions = "[";
@@ -158,30 +158,38 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
     TimePoint now = clock_.Now();
     Result<History> history = store_.LoadHistory(alert, CandidateHandlers(alert, config_), now);
     if (!history.ok()) {
-      journal_.Write(RejectionEvent(request, 503, "store-unavailable",
+      // Whatever the store says, the decision could not be made now: a retry can help.
+      const int status = StatusFor(Errc::kUnavailable);
+      journal_.Write(RejectionEvent(request, status, "store-unavailable",
                                     "state store unavailable: " + history.error().message));
-      return ErrorResponse(503, "state store unavailable; retry");
+      return ErrorResponse(status, "state store unavailable; retry");
     }
     ForgetRunsThatNeverStarted(alert, history.value(), request.remote);
     Decision decision = Decide(alert, config_, history.value(), now);
     if (decision.verdict == Verdict::kLaunch && launcher_) SkipIfUnitActive(alert, decision);
-    if (Status recorded = store_.Record(alert, decision, now); !recorded.ok()) {
-      journal_.Write(RejectionEvent(request, 503, "store-unavailable",
+    std::optional<EscalationFacts> escalation;
+    std::optional<Escalation> outbox_row;
+    if (decision.escalate && decision.handler) {
+      escalation = FactsFor(alert, decision, history.value(), now);
+      outbox_row = OutboxRowOf(*escalation, config_.server);
+    }
+    if (Status recorded = store_.Record(alert, decision, now, outbox_row ? &*outbox_row : nullptr);
+        !recorded.ok()) {
+      const int status = StatusFor(Errc::kUnavailable);
+      journal_.Write(RejectionEvent(request, status, "store-unavailable",
                                     "could not record the decision for '" +
                                         EscapeForLog(alert.alertname(), 80) +
                                         "': " + recorded.error().message));
-      return ErrorResponse(503, "state store unavailable; retry");
+      return ErrorResponse(status, "state store unavailable; retry");
     }
     if (decision.verdict == Verdict::kLaunch && launcher_) {
       if (!Launch(alert, decision, request.remote, now)) {
-        return ErrorResponse(503, "could not start the handler; retry");
+        return ErrorResponse(StatusFor(Errc::kUnavailable), "could not start the handler; retry");
       }
     } else {
       journal_.Write(DecisionEvent(alert, decision, request.remote, ""));
     }
-    if (decision.escalate && decision.handler && on_breaker_opened_) {
-      on_breaker_opened_(FactsOf(alert, decision, history.value(), now));
-    }
+    if (escalation) AnnounceEscalation(*escalation, wake_path_, journal_);
     AppendDecision(decisions, alert, decision);
   }
   decisions += "]";

@@ -3,13 +3,12 @@
 // and nothing of SQLite or systemd (the Store and Launcher seams do).
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <functional>
-
 #include "alert/webhook_parser.h"
-#include "escalate/escalation_payload.h"
 #include "common/time.h"
 #include "config/config.h"
 #include "http/server.h"
@@ -36,11 +35,12 @@ class WebhookService {
   // result; the unit name is appended. Empty (the default): no recorder.
   void SetResultRecorder(std::vector<std::string> argv);
 
-  // Called on the request thread when a decision opens a breaker or is the first skip
-  // of an open one that was not escalated yet (queue the escalation there), and after
-  // every request that changed the state (refresh metrics, deliver escalations: the
-  // caller does that off the request path).
-  void SetOnBreakerOpened(std::function<void(const EscalationFacts&)> callback);
+  // The file whose creation wakes the escalation deliverer (DeliveryRequestPath),
+  // created once an escalation committed. Empty (the default): nobody is woken.
+  void SetDeliveryWake(std::string wake_path);
+
+  // Called on the request thread after every request that may have changed the state
+  // (the caller refreshes the metrics off the request path).
   void SetOnStateChanged(std::function<void()> callback);
 
  private:
@@ -55,7 +55,7 @@ class WebhookService {
   const WallClock& clock_;
   ParseLimits limits_;
   std::vector<std::string> result_argv_;
-  std::function<void(const EscalationFacts&)> on_breaker_opened_;
+  std::string wake_path_;
   std::function<void()> on_state_changed_;
 };
 

@@ -1,5 +1,7 @@
 #include "state/memory_store.h"
 
+#include "state/dedup.h"
+
 namespace selfheal {
 
 std::string KeyOf(const std::string& handler, const std::string& instance) {
@@ -27,14 +29,10 @@ Result<History> MemoryStore::LoadHistory(const Alert& alert,
   return h;
 }
 
-Status MemoryStore::Record(const Alert& alert, const Decision& d, TimePoint now) {
+Status MemoryStore::Record(const Alert& alert, const Decision& d, TimePoint now,
+                          const Escalation*) {
   std::lock_guard lock(mu_);
-  bool reached_dedup = d.handler && alert.status == AlertStatus::kFiring &&
-                       d.verdict != Verdict::kInstanceNotAllowed &&
-                       d.verdict != Verdict::kLabelsMismatch &&
-                       d.verdict != Verdict::kDuplicateRun &&
-                       d.verdict != Verdict::kDuplicateNotification;
-  if (reached_dedup) seen_[NotificationKeyOf(alert)] = now;
+  if (MarksNotificationSeen(alert, d)) seen_[NotificationKeyOf(alert)] = now;
   if (!d.handler) return Ok();
   KeyState& key = keys_[KeyOf(d.handler->name, alert.instance())];
   if (d.verdict == Verdict::kLaunch) key.attempts.push_back(now);

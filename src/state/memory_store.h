@@ -15,7 +15,9 @@ class MemoryStore final : public Store {
   Result<History> LoadHistory(const Alert& alert,
                               const std::vector<const HandlerConfig*>& handlers,
                               TimePoint now) override;
-  Status Record(const Alert& alert, const Decision& decision, TimePoint now) override;
+  // Has no outbox: `escalation` is not kept, the breaker is marked escalated all the same.
+  Status Record(const Alert& alert, const Decision& decision, TimePoint now,
+                const Escalation* escalation) override;
   Status CancelLaunch(const Alert& alert, const Decision& decision,
                       TimePoint recorded_at) override;
 

@@ -27,6 +27,7 @@
 
 #include "common/text.h"
 #include "launch/launch_request.h"
+#include "state/dedup.h"
 #include "state/schema.h"
 #include "state/sqlite_db.h"
 #include "state/sqlite_store_internal.h"
@@ -59,56 +60,17 @@ Status CreateFile(const std::string& path) {
   return Ok();
 }
 
-bool ReachedDedup(const Alert& alert, const Decision& d) {
-  // As MemoryStore: the notification counts as seen once a decision got past the
-  // rules that look at the alert alone and at a run in progress.
-  return d.handler && alert.status == AlertStatus::kFiring &&
-         d.verdict != Verdict::kInstanceNotAllowed && d.verdict != Verdict::kLabelsMismatch &&
-         d.verdict != Verdict::kDuplicateRun && d.verdict != Verdict::kDuplicateNotification;
-}
-
 }  // namespace
 
-namespace state_internal {
-
-std::string KeyText(const std::string& handler, const std::string& instance) {
-  return "'" + handler + "' on '" + EscapeForLog(instance, 200) + "'";
-}
-
-Status CloseExpiredBreaker(Transaction& tx, const std::string& handler,
-                           const std::string& instance, TimePoint now, Duration window) {
-  TimePoint opened_at;
-  {
-    Query q = tx.Sql("SELECT opened_at FROM breakers WHERE handler = ?1 AND instance = ?2");
-    if (!q.Bind(handler, instance).Next()) return q.status();
-    opened_at = q.Time(0);
-  }
-  if (now - opened_at < window) return Ok();
-  Query drop = tx.Sql("DELETE FROM breakers WHERE handler = ?1 AND instance = ?2");
-  if (Status s = drop.Bind(handler, instance).Run(); !s.ok()) return s;
-  Query forget = tx.Sql(
-      "UPDATE attempts SET counts = 0 "
-      "WHERE handler = ?1 AND instance = ?2 AND counts = 1 AND started_at <= ?3");
-  return forget.Bind(handler, instance, opened_at).Run();
-}
-
-Result<int> CountInWindow(Transaction& tx, const std::string& handler,
-                          const std::string& instance, TimePoint at, Duration window) {
-  Query q = tx.Sql(
-      "SELECT COUNT(*) FROM attempts WHERE handler = ?1 AND instance = ?2 AND counts = 1 "
-      "AND orphan = 0 AND started_at > ?3 AND started_at <= ?4");
-  q.Bind(handler, instance, at - window, at);
-  if (!q.Next()) return q.status().ok() ? Error{Errc::kInternal, tx.what() + ": no count"}
-                                        : q.status().error();
-  return static_cast<int>(q.Int(0));
-}
-
-}  // namespace state_internal
-
+using state_internal::AttemptsInWindow;
+using state_internal::BreakerRow;
 using state_internal::CloseExpiredBreaker;
-using state_internal::CountInWindow;
 using state_internal::KeyText;
-using state_internal::kResultGrace;
+using state_internal::NewestRun;
+using state_internal::OpenBreaker;
+using state_internal::QueueEscalation;
+using state_internal::ReadBreaker;
+using state_internal::ReadNewestRun;
 
 SqliteStore::SqliteStore(std::unique_ptr<sqlite::Connection> connection, std::string path)
     : db_(std::move(connection)), path_(std::move(path)) {}
@@ -165,39 +127,22 @@ Result<History> SqliteStore::LoadHistory(const Alert& alert,
   for (const HandlerConfig* handler : handlers) {
     const std::string& instance = alert.instance();
     KeyState key;
-    TimePoint counted_after = now - handler->window;
-    {
-      Query q = tx.Sql("SELECT opened_at, escalated FROM breakers WHERE handler = ?1 AND instance = ?2");
-      if (q.Bind(handler->name, instance).Next()) {
-        TimePoint opened_at = q.Time(0);
-        if (now - opened_at < handler->window) {
-          key.breaker_opened_at = opened_at;
-          key.escalated = q.Int(1) != 0;
-        } else {
-          counted_after = std::max(counted_after, opened_at);  // the window restarted
-        }
-      }
-      if (!q.status().ok()) return q.status().error();
+    Result<std::optional<BreakerRow>> breaker =
+        ReadBreaker(tx, handler->name, instance, now, handler->window);
+    if (!breaker.ok()) return breaker.error();
+    if (breaker.value() && breaker.value()->open) {
+      key.breaker_opened_at = breaker.value()->opened_at;
+      key.escalated = breaker.value()->escalated;
     }
-    {
-      Query q = tx.Sql(
-          "SELECT started_at FROM attempts WHERE handler = ?1 AND instance = ?2 AND counts = 1 "
-          "AND orphan = 0 AND started_at > ?3 AND started_at <= ?4 ORDER BY started_at, id");
-      q.Bind(handler->name, instance, counted_after, now);
-      while (q.Next()) key.attempts.push_back(q.Time(0));
-      if (!q.status().ok()) return q.status().error();
-    }
-    {
-      Query q = tx.Sql(
-          "SELECT started_at, finished_at IS NULL, outcome FROM attempts "
-          "WHERE handler = ?1 AND instance = ?2 AND orphan = 0 "
-          "ORDER BY started_at DESC, id DESC LIMIT 1");
-      if (q.Bind(handler->name, instance).Next()) {
-        bool unfinished = q.Int(1) != 0;
-        key.run_active = unfinished && now - q.Time(0) < handler->timeout + kResultGrace;
-        key.last_result = !unfinished ? q.Text(2) : key.run_active ? "running" : "lost";
-      }
-      if (!q.status().ok()) return q.status().error();
+    Result<std::vector<TimePoint>> attempts =
+        AttemptsInWindow(tx, handler->name, instance, now, handler->window);
+    if (!attempts.ok()) return attempts.error();
+    key.attempts = std::move(attempts).value();
+    Result<std::optional<NewestRun>> newest = ReadNewestRun(tx, handler->name, instance, now);
+    if (!newest.ok()) return newest.error();
+    if (newest.value()) {
+      key.run_active = newest.value()->state == NewestRun::State::kRunning;
+      key.last_result = newest.value()->LastResult();
     }
     if (!key.attempts.empty() || key.run_active || key.breaker_opened_at) {
       h.keys[handler->name] = std::move(key);
@@ -207,16 +152,22 @@ Result<History> SqliteStore::LoadHistory(const Alert& alert,
   return h;
 }
 
-Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now) {
-  bool dedup = ReachedDedup(alert, d);
+Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now,
+                          const Escalation* escalation) {
+  bool dedup = MarksNotificationSeen(alert, d);
   bool launch = d.handler && d.verdict == Verdict::kLaunch;
   bool breaker = d.handler && (d.opens_breaker || d.escalate);
   if (!dedup && !launch && !breaker) return Ok();  // kResolved and plain skips keep nothing
 
-  // Every write below concerns d.handler: ReachedDedup requires one too.
-  std::lock_guard lock(mu_);
+  // Every write below concerns d.handler: MarksNotificationSeen requires one too.
   const HandlerConfig& h = *d.handler;
   const std::string& instance = alert.instance();
+  if (d.escalate && !escalation) {
+    return Error{Errc::kInternal, "record decision '" + std::string(VerdictName(d.verdict)) +
+                                      "' for " + KeyText(h.name, instance) +
+                                      ": it escalates, but no escalation came with it"};
+  }
+  std::lock_guard lock(mu_);
   std::string what = launch ? "record attempt for " + KeyText(h.name, instance)
                             : "record decision '" + std::string(VerdictName(d.verdict)) +
                                   "' for " + KeyText(h.name, instance);
@@ -241,18 +192,11 @@ Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now)
       if (Status s = q.Run(); !s.ok()) return s;
     }
     if (d.opens_breaker) {
-      // A breaker still open here was opened by a result meanwhile: keep that opening,
-      // so its one escalation stays the only one.
-      Query q = tx.Sql(
-          "INSERT INTO breakers (handler, instance, alertname, opened_at, window_ns, escalated) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT (handler, instance) DO NOTHING");
-      if (Status s = q.Bind(h.name, instance, alert.alertname(), now, h.window).Run(); !s.ok()) {
-        return s;
-      }
+      Result<bool> opened = OpenBreaker(tx, h.name, instance, alert.alertname(), now, h.window);
+      if (!opened.ok()) return opened.error();
     }
     if (d.escalate) {
-      Query q = tx.Sql("UPDATE breakers SET escalated = 1 WHERE handler = ?1 AND instance = ?2");
-      if (Status s = q.Bind(h.name, instance).Run(); !s.ok()) return s;
+      if (Status s = QueueEscalation(tx, *escalation); !s.ok()) return s;
     }
   }
   return tx.Commit();

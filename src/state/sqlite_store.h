@@ -38,15 +38,18 @@ class SqliteStore final : public StateStore {
 
   const std::string& path() const { return path_; }
 
-  // Store. LoadHistory and Record agree with MemoryStore; in addition LoadHistory sets
-  // run_active while the key's newest attempt has no result and started less than
-  // the handler's TimeoutSec + 30 s ago (later its result is taken as lost: it counts
-  // like a failure), returns only the attempts within the handler's window, and
-  // treats a breaker whose window has passed as closed (its attempts no longer count).
+  // Store. Record and RecordResult queue the escalation they decide on in their own
+  // transaction (QueueEscalation, sqlite_store_internal.h). LoadHistory and Record
+  // agree with MemoryStore; in addition LoadHistory sets run_active while the key's
+  // newest attempt has no result and started less than its TimeoutSec (as launched)
+  // + 30 s ago (later its result is taken as lost: it counts like a failure), returns
+  // only the attempts within the handler's window, and treats a breaker whose window
+  // has passed as closed (its attempts no longer count).
   Result<History> LoadHistory(const Alert& alert,
                               const std::vector<const HandlerConfig*>& handlers,
                               TimePoint now) override;
-  Status Record(const Alert& alert, const Decision& decision, TimePoint now) override;
+  Status Record(const Alert& alert, const Decision& decision, TimePoint now,
+                const Escalation* escalation) override;
   Status CancelLaunch(const Alert& alert, const Decision& decision,
                       TimePoint recorded_at) override;
 
@@ -55,7 +58,8 @@ class SqliteStore final : public StateStore {
   // that matches no unfinished attempt at all is kept as an orphan row with no effect
   // on budget or breaker (found_attempt = false).
   Result<ResultEffect> RecordResult(const RunResult& result, int max_attempts,
-                                    Duration window) override;
+                                    Duration window,
+                                    const EscalationFor& escalation_for) override;
   // Idempotent per breaker opening: an escalation for a key whose current opening
   // already has one (delivered or not) is not queued again; with no breaker row, at
   // most one undelivered escalation per key. Marks the breaker escalated. A fresh

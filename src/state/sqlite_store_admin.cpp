@@ -15,7 +15,6 @@ namespace selfheal {
 using sqlite::Query;
 using sqlite::Transaction;
 using state_internal::KeyText;
-using state_internal::kResultGrace;
 
 namespace {
 
@@ -60,33 +59,7 @@ Status SqliteStore::EnqueueEscalation(const Escalation& e) {
   std::lock_guard lock(mu_);
   Transaction tx(*db_, "queue the escalation for " + KeyText(e.handler, e.instance));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
-  std::optional<TimePoint> opening;
-  {
-    Query q = tx.Sql("SELECT opened_at FROM breakers WHERE handler = ?1 AND instance = ?2");
-    if (q.Bind(e.handler, e.instance).Next()) opening = q.Time(0);
-    if (!q.status().ok()) return q.status();
-  }
-  bool queued = false;
-  {
-    // With an opening, one escalation for it ever; without, one undelivered at a time.
-    Query q = tx.Sql(
-        "SELECT 1 FROM escalations WHERE handler = ?1 AND instance = ?2 AND "
-        "(breaker_opened_at = ?3 OR (?3 IS NULL AND breaker_opened_at IS NULL "
-        "AND delivered_at IS NULL)) LIMIT 1");
-    queued = q.Bind(e.handler, e.instance, opening).Next();
-    if (!q.status().ok()) return q.status();
-  }
-  if (!queued) {
-    Query q = tx.Sql(
-        "INSERT INTO escalations (handler, instance, alertname, breaker_opened_at, payload, "
-        "created_at, tries, next_try, last_error, command_pending) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?8, ?9)");
-    q.Bind(e.handler, e.instance, e.alertname, opening, e.payload, e.next_try, e.tries,
-           e.last_error, e.command_pending);
-    if (Status s = q.Run(); !s.ok()) return s;
-  }
-  Query mark = tx.Sql("UPDATE breakers SET escalated = 1 WHERE handler = ?1 AND instance = ?2");
-  if (Status s = mark.Bind(e.handler, e.instance).Run(); !s.ok()) return s;
+  if (Status s = state_internal::QueueEscalation(tx, e); !s.ok()) return s;
   return tx.Commit();
 }
 
@@ -146,52 +119,26 @@ Result<std::vector<KeyStatus>> SqliteStore::ListStatus(TimePoint now) {
     if (!keys.status().ok()) return keys.status().error();
   }
   for (KeyStatus& k : out) {
-    TimePoint counted_after = TimePoint::min();
-    {
-      Query q = tx.Sql(
-          "SELECT opened_at, window_ns, alertname FROM breakers WHERE handler = ?1 AND instance = ?2");
-      if (q.Bind(k.handler, k.instance).Next()) {
-        TimePoint opened_at = q.Time(0);
-        k.alertname = q.Text(2);
-        if (now - opened_at < Duration(q.Int(1))) {
-          k.breaker_open = true;
-          k.breaker_opened_at = opened_at;
-        } else {
-          counted_after = opened_at;
-        }
+    // No config here: each row's own window (see sqlite_store_internal.h).
+    auto breaker = state_internal::ReadBreaker(tx, k.handler, k.instance, now, std::nullopt);
+    if (!breaker.ok()) return breaker.error();
+    if (breaker.value()) {
+      k.alertname = breaker.value()->alertname;
+      if (breaker.value()->open) {
+        k.breaker_open = true;
+        k.breaker_opened_at = breaker.value()->opened_at;
       }
-      if (!q.status().ok()) return q.status().error();
     }
-    {
-      // Each attempt counts within the window its handler had when it was launched.
-      Query q = tx.Sql(
-          "SELECT COUNT(*) FROM attempts WHERE handler = ?1 AND instance = ?2 AND counts = 1 "
-          "AND orphan = 0 AND started_at > ?3 AND started_at <= ?4 AND ?4 - started_at < window_ns");
-      if (q.Bind(k.handler, k.instance, counted_after, now).Next()) {
-        k.attempts_in_window = static_cast<int>(q.Int(0));
-      }
-      if (!q.status().ok()) return q.status().error();
-    }
-    {
-      Query q = tx.Sql(
-          "SELECT alertname, unit, started_at, finished_at, outcome, timeout_ns FROM attempts "
-          "WHERE handler = ?1 AND instance = ?2 AND orphan = 0 "
-          "ORDER BY started_at DESC, id DESC LIMIT 1");
-      if (q.Bind(k.handler, k.instance).Next()) {
-        k.alertname = q.Text(0);
-        if (std::optional<TimePoint> finished = q.OptTime(3)) {
-          k.last_result = q.Text(4);
-          k.last_time = finished;
-        } else if (now - q.Time(2) < Duration(q.Int(5)) + kResultGrace) {
-          k.last_result = "running";
-          k.running_unit = q.Text(1);
-          k.last_time = q.Time(2);
-        } else {
-          k.last_result = "lost";
-          k.last_time = q.Time(2);
-        }
-      }
-      if (!q.status().ok()) return q.status().error();
+    auto attempts = state_internal::AttemptsInWindow(tx, k.handler, k.instance, now, std::nullopt);
+    if (!attempts.ok()) return attempts.error();
+    k.attempts_in_window = static_cast<int>(attempts.value().size());
+    auto newest = state_internal::ReadNewestRun(tx, k.handler, k.instance, now);
+    if (!newest.ok()) return newest.error();
+    if (const auto& run = newest.value()) {
+      k.alertname = run->alertname;
+      k.last_result = run->LastResult();
+      k.last_time = run->finished_at.value_or(run->started_at);
+      if (run->state == state_internal::NewestRun::State::kRunning) k.running_unit = run->unit;
     }
   }
   if (Status s = tx.Commit(); !s.ok()) return s.error();

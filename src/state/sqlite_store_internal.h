@@ -1,11 +1,20 @@
-// sqlite_store_internal.h — helpers the SqliteStore source files share. Each runs
-// inside the caller's transaction; errors carry the transaction's sentence.
+// sqlite_store_internal.h — the rules of one (handler, instance) key that every
+// SqliteStore query shares: its window, its breaker, its newest run (running or
+// lost) and its escalation. Each runs inside the caller's transaction; errors carry
+// the transaction's sentence.
+//
+// Windows: the request and result paths pass the handler's current Window=; `status`,
+// which has no config, passes nullopt and each row then uses the window it was
+// written with (an attempt's window at launch, a breaker's at its opening).
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/time.h"
+#include "state/records.h"
 #include "state/sqlite_db.h"
 
 namespace selfheal::state_internal {
@@ -22,8 +31,54 @@ std::string KeyText(const std::string& handler, const std::string& instance);
 Status CloseExpiredBreaker(sqlite::Transaction& tx, const std::string& handler,
                            const std::string& instance, TimePoint now, Duration window);
 
-// Attempts of the key that count and started in (at - window, at].
-Result<int> CountInWindow(sqlite::Transaction& tx, const std::string& handler,
-                          const std::string& instance, TimePoint at, Duration window);
+// The key's breaker row, if any. open: now - opened_at < window.
+struct BreakerRow {
+  TimePoint opened_at;
+  bool open = false;
+  bool escalated = false;
+  std::string alertname;
+};
+Result<std::optional<BreakerRow>> ReadBreaker(sqlite::Transaction& tx, const std::string& handler,
+                                              const std::string& instance, TimePoint now,
+                                              std::optional<Duration> window);
+
+// The start times, oldest first, of the key's attempts that count at `now`: not
+// cleared (healed, not-applicable, reset), not orphan results, started in
+// (now - window, now], and after the opening of a breaker whose window has passed
+// (the window restarted then).
+Result<std::vector<TimePoint>> AttemptsInWindow(sqlite::Transaction& tx,
+                                                const std::string& handler,
+                                                const std::string& instance, TimePoint now,
+                                                std::optional<Duration> window);
+
+// The key's newest attempt (orphan results aside) and what became of it. An attempt
+// without a result is running until its TimeoutSec= as launched plus kResultGrace,
+// then lost.
+struct NewestRun {
+  enum class State { kFinished, kRunning, kLost };
+  State state = State::kFinished;
+  std::string outcome;  // OutcomeName once finished
+  std::string unit;
+  std::string alertname;
+  TimePoint started_at;
+  std::optional<TimePoint> finished_at;
+  // "running", "lost" or the outcome, as History and KeyStatus report it.
+  std::string LastResult() const;
+};
+Result<std::optional<NewestRun>> ReadNewestRun(sqlite::Transaction& tx, const std::string& handler,
+                                               const std::string& instance, TimePoint now);
+
+// Opens the key's breaker at `at` unless it is open already (a breaker opened
+// meanwhile keeps its opening, so its one escalation stays the only one). True when
+// this call opened it.
+Result<bool> OpenBreaker(sqlite::Transaction& tx, const std::string& handler,
+                         const std::string& instance, const std::string& alertname,
+                         TimePoint at, Duration window);
+
+// Queues `e` for the key's current breaker opening unless that opening has one
+// already (without a breaker row: unless one is undelivered), and marks the breaker
+// escalated. Only ever called in the transaction that decided the escalation, so
+// escalated = 1 never exists without its outbox row.
+Status QueueEscalation(sqlite::Transaction& tx, const Escalation& e);
 
 }  // namespace selfheal::state_internal

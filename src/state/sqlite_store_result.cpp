@@ -8,7 +8,8 @@
 //   a reset stopped it counting meanwhile (its row must still be finished, or the key
 //   would look busy until TimeoutSec + 30 s);
 // - a result with no attempt to match is kept as an orphan row for the record and
-//   changes nothing else.
+//   changes nothing else;
+// - a result that opens the breaker queues its escalation in the same transaction.
 #include <string>
 
 #include "state/records.h"
@@ -18,30 +19,27 @@
 
 namespace selfheal {
 
-using sqlite::Query;
-using sqlite::Transaction;
-using state_internal::CloseExpiredBreaker;
-using state_internal::CountInWindow;
-using state_internal::KeyText;
-
 namespace {
 
-// Opens the key's breaker at `at` unless it is open already. True when it opened it.
-Result<bool> OpenBreaker(Transaction& tx, const RunResult& r, const std::string& alertname,
-                         Duration window) {
-  Query open = tx.Sql(
-      "INSERT INTO breakers (handler, instance, alertname, opened_at, window_ns, escalated) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT (handler, instance) DO NOTHING");
-  if (Status s = open.Bind(r.handler, r.instance, alertname, r.finished_at, window).Run(); !s.ok()) {
-    return s.error();
-  }
-  return open.changes() == 1;
+Result<int> CountInWindow(sqlite::Transaction& tx, const std::string& handler,
+                          const std::string& instance, TimePoint at, Duration window) {
+  auto attempts = state_internal::AttemptsInWindow(tx, handler, instance, at, window);
+  if (!attempts.ok()) return attempts.error();
+  return static_cast<int>(attempts.value().size());
 }
 
 }  // namespace
 
+using sqlite::Query;
+using sqlite::Transaction;
+using state_internal::CloseExpiredBreaker;
+using state_internal::KeyText;
+using state_internal::OpenBreaker;
+using state_internal::QueueEscalation;
+
 Result<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_attempts,
-                                               Duration window) {
+                                               Duration window,
+                                               const EscalationFor& escalation_for) {
   std::lock_guard lock(mu_);
   Transaction tx(*db_, "record the result of " + r.unit + " for " + KeyText(r.handler, r.instance));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s.error();
@@ -115,7 +113,8 @@ Result<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_attem
         break;
       }
       case Outcome::kGaveUp: {
-        Result<bool> opened = OpenBreaker(tx, r, alertname, window);
+        Result<bool> opened =
+            OpenBreaker(tx, r.handler, r.instance, alertname, r.finished_at, window);
         if (!opened.ok()) return opened.error();
         effect.breaker_opened = opened.value();
         break;
@@ -124,7 +123,8 @@ Result<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_attem
         Result<int> n = CountInWindow(tx, r.handler, r.instance, r.finished_at, window);
         if (!n.ok()) return n.error();
         if (n.value() >= max_attempts) {
-          Result<bool> opened = OpenBreaker(tx, r, alertname, window);
+          Result<bool> opened =
+              OpenBreaker(tx, r.handler, r.instance, alertname, r.finished_at, window);
           if (!opened.ok()) return opened.error();
           effect.breaker_opened = opened.value();
         }
@@ -135,6 +135,13 @@ Result<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_attem
   Result<int> n = CountInWindow(tx, r.handler, r.instance, r.finished_at, window);
   if (!n.ok()) return n.error();
   effect.attempts_in_window = n.value();
+  if (effect.breaker_opened) {
+    // In this transaction, so that the opening and its escalation commit together.
+    if (!escalation_for) {
+      return Error{Errc::kInternal, tx.what() + ": it opens the breaker, but no escalation came with it"};
+    }
+    if (Status s = QueueEscalation(tx, escalation_for(effect)); !s.ok()) return s.error();
+  }
   if (Status s = tx.Commit(); !s.ok()) return s.error();
   return effect;
 }

@@ -1,8 +1,13 @@
-// store.h — the state seam: attempts, breakers, dedup keys, pause (STYLE.md: one of four).
-// MemoryStore is the in-process implementation; SqliteStore (issue 5) the durable one.
+// store.h — the state seams, one per duty (STYLE.md: the store is one of four edges).
+// Each user depends on the narrow interface it needs, so its fake implements all of
+// it: the request path on Store, record-result on ResultStore, the deliverer on
+// Outbox, the operator commands and metrics on OperatorStore. MemoryStore implements
+// Store in process; SqliteStore implements them all durably (StateStore).
 #pragma once
 
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "alert/alert.h"
@@ -13,6 +18,7 @@
 
 namespace selfheal {
 
+// The request path: what Decide needs, and recording what it decided.
 class Store {
  public:
   virtual ~Store() = default;
@@ -23,10 +29,15 @@ class Store {
                                       const std::vector<const HandlerConfig*>& handlers,
                                       TimePoint now) = 0;
 
-  // Records `decision` durably before anything acts on it: the dedup key for a firing
-  // alert, an attempt for kLaunch, the breaker opening, the incident closed by
-  // kResolved. Errc::kUnavailable when it could not be written.
-  virtual Status Record(const Alert& alert, const Decision& decision, TimePoint now) = 0;
+  // Records `decision` durably before anything acts on it, in one transaction: the
+  // dedup key for a firing alert, an attempt for kLaunch, the breaker opening, the
+  // incident closed by kResolved, and, when decision.escalate, `escalation` queued in
+  // the outbox with the breaker marked escalated (the two never exist apart: a crash
+  // or a failed insert leaves neither). An escalating decision without an escalation
+  // is refused (kInternal) by a store with an outbox. Errc::kUnavailable when it could
+  // not be written.
+  virtual Status Record(const Alert& alert, const Decision& decision, TimePoint now,
+                        const Escalation* escalation) = 0;
 
   // Takes back what Record(alert, decision, recorded_at) wrote for a kLaunch that did
   // not start (systemd refused: a unit of that name is active, or systemd could not be
@@ -36,28 +47,58 @@ class Store {
                               TimePoint recorded_at) = 0;
 };
 
-// The durable store's further duties (issue 5): results, outbox, operator commands.
-// Kept apart from Store so the request path depends only on what it uses.
-class StateStore : public Store {
+// Builds the escalation of a breaker the result being recorded opens, from what the
+// recording found (the attempts in the window, the attempt's number). Called inside
+// the transaction, so it must be pure: no I/O, no store.
+using EscalationFor = std::function<Escalation(const ResultEffect& effect)>;
+
+// The result path (`record-result`, run by each handler unit's ExecStopPost=).
+class ResultStore {
  public:
+  virtual ~ResultStore() = default;
+
   // Records a handler's result against its unfinished attempt (matched by unit name
   // and the newest unfinished attempt): healed clears the budget, gave-up opens the
   // breaker at once, failed opens it when the attempts in the window reach
-  // handler_max_attempts, not-applicable does not count. Idempotent per
-  // invocation_id: recording the same result twice changes nothing the second time.
+  // max_attempts, not-applicable does not count. A breaker this opens gets its
+  // escalation, escalation_for(effect), queued in the same transaction. Idempotent
+  // per invocation_id: recording the same result twice changes nothing the second time.
   virtual Result<ResultEffect> RecordResult(const RunResult& result, int max_attempts,
-                                            Duration window) = 0;
+                                            Duration window,
+                                            const EscalationFor& escalation_for) = 0;
+};
 
-  // Escalation outbox: enqueue (once per breaker opening of a key), list those not
-  // done and due at `now`, and mark the outcome of a delivery round.
+// The escalation outbox, as the deliverer works it.
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+
+  // Queues an escalation (once per breaker opening of a key) and marks the breaker
+  // escalated. Record and RecordResult do this themselves in their transaction; this
+  // is for an escalation with no decision or result to go with it.
   virtual Status EnqueueEscalation(const Escalation& escalation) = 0;
+  // Those not done and due at `now`, and marking the outcome of a delivery round.
   virtual Result<std::vector<Escalation>> DueEscalations(TimePoint now) = 0;
   virtual Status MarkEscalation(int64_t id, const EscalationMark& mark) = 0;
   // Escalations not done yet (Alertmanager or the command still due); their
   // next_try tells the deliverer how long to stay up.
   virtual Result<std::vector<Escalation>> PendingEscalations() = 0;
+};
 
-  // Operator commands.
+// Counters for the metrics textfile, derived from durable rows so they survive
+// restarts: results by handler and outcome, escalations queued.
+struct StoreTotals {
+  // (handler, outcome) → n
+  std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> results;
+  int64_t escalations = 0;
+  std::optional<TimePoint> last_run;
+};
+
+// Operator commands (status, reset, pause, resume) and the metrics totals.
+class OperatorStore {
+ public:
+  virtual ~OperatorStore() = default;
+
   virtual Result<std::vector<KeyStatus>> ListStatus(TimePoint now) = 0;
   // Closes the breaker and stops counting the attempts (kept as history); queued
   // escalations stay. Errc::kNotFound when nothing is recorded for that key.
@@ -65,14 +106,11 @@ class StateStore : public Store {
   virtual Status ResetAll() = 0;
   virtual Status SetPausedUntil(std::optional<TimePoint> until) = 0;  // nullopt resumes
 
-  // Counters for the metrics textfile, derived from durable rows so they survive
-  // restarts: results by handler and outcome, escalations queued.
-  struct Totals {
-    std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> results;  // (handler, outcome) → n
-    int64_t escalations = 0;
-    std::optional<TimePoint> last_run;
-  };
+  using Totals = StoreTotals;
   virtual Result<Totals> ReadTotals() = 0;
 };
+
+// Everything the durable store does: what serve and record-result hold.
+class StateStore : public Store, public ResultStore, public Outbox, public OperatorStore {};
 
 }  // namespace selfheal

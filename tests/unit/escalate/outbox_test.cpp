@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <syslog.h>
 
 #include "escalate/escalation_payload.h"
 #include "escalate/sample_facts.h"
@@ -16,10 +17,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The outbox part of a StateStore, in memory, with the semantics DeliverDue relies on:
-// due = undelivered with next_try <= now; a mark counts a try. Everything else is
-// unused here and says so.
-class OutboxStore final : public StateStore {
+// The outbox, in memory, with the semantics DeliverDue relies on: due = undelivered
+// with next_try <= now; a mark counts a try.
+class OutboxStore final : public Outbox {
  public:
   Status EnqueueEscalation(const Escalation& escalation) override {
     Escalation e = escalation;
@@ -54,27 +54,11 @@ class OutboxStore final : public StateStore {
     return pending;
   }
 
-  Result<History> LoadHistory(const Alert&, const std::vector<const HandlerConfig*>&,
-                              TimePoint) override {
-    return Unused();
-  }
-  Status Record(const Alert&, const Decision&, TimePoint) override { return Unused(); }
-  Status CancelLaunch(const Alert&, const Decision&, TimePoint) override { return Unused(); }
-  Result<ResultEffect> RecordResult(const RunResult&, int, Duration) override {
-    return Unused();
-  }
-  Result<std::vector<KeyStatus>> ListStatus(TimePoint) override { return Unused(); }
-  Status Reset(const std::string&, const std::string&) override { return Unused(); }
-  Status ResetAll() override { return Unused(); }
-  Status SetPausedUntil(std::optional<TimePoint>) override { return Unused(); }
-  Result<Totals> ReadTotals() override { return Unused(); }
-
   const Escalation& Row(int64_t id) const { return rows_.at(id); }
   bool unavailable = false;
   bool fail_marks = false;
 
  private:
-  static Error Unused() { return Error{Errc::kInternal, "not used by the outbox"}; }
   int64_t next_id_ = 1;
   std::map<int64_t, Escalation> rows_;
 };
@@ -150,7 +134,7 @@ TEST_F(OutboxTest, SuccessMarksDeliveredAndJournalsTheEscalationAtCrit) {
   ASSERT_EQ(journal.events.size(), 1u);
   const AuditEvent& e = journal.events[0];
   EXPECT_EQ(e.type, EventType::kEscalation);
-  EXPECT_EQ(e.priority, 2);
+  EXPECT_EQ(e.priority, LOG_CRIT);
   EXPECT_EQ(e.message,
             "Escalated 'NginxDown' on 'web-1:9100' to Alertmanager: breaker of 'nginx-restart' "
             "is open after 3 attempts.");
@@ -172,7 +156,7 @@ TEST_F(OutboxTest, FailuresBackOffAndAreRetriedUntilDelivered) {
   EXPECT_EQ(first.next_due, clock.now + 5s);
   ASSERT_EQ(journal.events.size(), 1u);
   EXPECT_EQ(journal.events[0].type, EventType::kEscalation);
-  EXPECT_EQ(journal.events[0].priority, 3);
+  EXPECT_EQ(journal.events[0].priority, LOG_ERR);
   EXPECT_EQ(journal.events[0].message,
             "Failed to deliver escalation of 'NginxDown' on 'web-1:9100' (handler "
             "'nginx-restart', try 1): Failed to POST to Alertmanager: connection refused, "
@@ -229,7 +213,7 @@ TEST_F(OutboxTest, ARejectedPayloadStaysQueuedAndDoesNotHoldBackOthers) {
   EXPECT_FALSE(store.Row(1).delivered);
   EXPECT_TRUE(store.Row(2).delivered);
   EXPECT_EQ(report.next_due, clock.now + 5s);
-  EXPECT_EQ(journal.events[0].priority, 3);
+  EXPECT_EQ(journal.events[0].priority, LOG_ERR);
 }
 
 TEST_F(OutboxTest, NextDueCoversEscalationsNotYetDue) {
@@ -253,7 +237,7 @@ TEST_F(OutboxTest, UnreadableStoreIsJournaledAndRetriedSoon) {
   EXPECT_EQ(report.next_due, clock.now + 5s);
   ASSERT_EQ(journal.events.size(), 1u);
   EXPECT_EQ(journal.events[0].type, EventType::kStoreError);
-  EXPECT_EQ(journal.events[0].priority, 3);
+  EXPECT_EQ(journal.events[0].priority, LOG_ERR);
 
   store.unavailable = false;
   EXPECT_EQ(Deliver().delivered, 1);
@@ -285,7 +269,7 @@ TEST_F(OutboxTest, CommandStartsOnceBesideTheDeliveryAndIsJournaledAtNotice) {
   EXPECT_EQ(starter.sent, std::vector<int64_t>{1});
   EXPECT_TRUE(store.Row(1).done());
   ASSERT_EQ(journal.events.size(), 2u);
-  EXPECT_EQ(journal.events[1].priority, 5);
+  EXPECT_EQ(journal.events[1].priority, LOG_NOTICE);
   EXPECT_EQ(journal.events[1].message,
             "Started the escalation command for 'NginxDown' on 'web-1:9100' as "
             "self-heal-escalate-1.service.");
@@ -303,7 +287,7 @@ TEST_F(OutboxTest, AFailedStepIsRetriedAloneAndTheOtherIsNotRepeated) {
   EXPECT_EQ(first.next_due, clock.now + 5s);
   EXPECT_TRUE(store.Row(1).delivered);
   EXPECT_TRUE(store.Row(1).command_pending);
-  EXPECT_EQ(journal.events.back().priority, 3);
+  EXPECT_EQ(journal.events.back().priority, LOG_ERR);
   EXPECT_EQ(journal.events.back().message,
             "Failed to deliver escalation of 'NginxDown' on 'web-1:9100' (handler "
             "'nginx-restart', try 1): EscalateExec= could not start: cannot connect to "
@@ -327,7 +311,7 @@ TEST_F(OutboxTest, ACommandUnconfiguredSinceIsDroppedWithAWarning) {
   ASSERT_TRUE(store.EnqueueEscalation(WithCommand(Queued("web-1:9100", clock.now))).ok());
   EXPECT_EQ(Deliver().delivered, 1);
   EXPECT_TRUE(store.Row(1).done());
-  EXPECT_EQ(journal.events.back().priority, 4);
+  EXPECT_EQ(journal.events.back().priority, LOG_WARNING);
   EXPECT_EQ(journal.Field(journal.events.size() - 1, "REASON"), "command-unconfigured");
 }
 

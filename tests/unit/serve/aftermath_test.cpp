@@ -1,5 +1,6 @@
-// Aftermath on a real store: a breaker opening is queued once, journaled at crit, and
-// wakes the deliverer through the file its path unit watches.
+// What follows an escalation's commit, on a real store: the outbox row it is queued
+// as, its entry at crit, and the wake-up of the deliverer through the file its path
+// unit watches (also at start-up, for whatever the outbox holds).
 #include "serve/aftermath.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include "escalate/sample_facts.h"
 #include "escalate/wake.h"
 #include "fakes.h"
+#include "serve/escalation.h"
 #include "state/sqlite_store.h"
 #include "state/store_test_util.h"
 
@@ -37,14 +39,21 @@ class AftermathTest : public ::testing::Test {
   std::unique_ptr<SqliteStore> store_;
 };
 
-TEST_F(AftermathTest, BreakerOpenedQueuesTheEscalationAndWakesTheDeliverer) {
-  Aftermath aftermath(*store_, server_, journal_, WakePath());
+TEST_F(AftermathTest, TheOutboxRowCarriesTheBodyAndWhetherACommandIsDue) {
+  Escalation row = OutboxRowOf(Facts(), server_);
+  EXPECT_EQ(row.handler, "nginx-restart");
+  EXPECT_EQ(row.instance, "web-1:9100");
+  EXPECT_EQ(row.alertname, "NginxDown");
+  EXPECT_EQ(row.payload, BuildEscalationPayload(Facts()));
+  EXPECT_EQ(row.next_try, kT0);
+  EXPECT_FALSE(row.command_pending) << "no EscalateExec= configured";
+  server_.escalate_exec = {"/usr/local/bin/page"};
+  EXPECT_TRUE(OutboxRowOf(Facts(), server_).command_pending);
+}
+
+TEST_F(AftermathTest, AnnouncingAnEscalationJournalsItAtCritAndWakesTheDeliverer) {
   ASSERT_FALSE(DeliveryRequested(WakePath()));
-  ASSERT_TRUE(aftermath.BreakerOpened(Facts()).ok());
-  auto pending = store_->PendingEscalations();
-  ASSERT_TRUE(pending.ok());
-  ASSERT_EQ(pending.value().size(), 1u);
-  EXPECT_FALSE(pending.value()[0].command_pending) << "no EscalateExec= configured";
+  AnnounceEscalation(Facts(), WakePath(), journal_);
   EXPECT_TRUE(DeliveryRequested(WakePath()));
   struct stat st {};
   ASSERT_EQ(::stat(WakePath().c_str(), &st), 0);
@@ -56,31 +65,18 @@ TEST_F(AftermathTest, BreakerOpenedQueuesTheEscalationAndWakesTheDeliverer) {
             "last result failed; escalating to a human.");
 }
 
-TEST_F(AftermathTest, ConfiguredCommandIsQueuedWithTheEscalation) {
-  server_.escalate_exec = {"/usr/local/bin/page"};
-  Aftermath aftermath(*store_, server_, journal_, WakePath());
-  ASSERT_TRUE(aftermath.BreakerOpened(Facts()).ok());
-  auto pending = store_->PendingEscalations();
-  ASSERT_TRUE(pending.ok());
-  ASSERT_EQ(pending.value().size(), 1u);
-  EXPECT_TRUE(pending.value()[0].command_pending);
-}
-
 TEST_F(AftermathTest, StartUpWakesTheDelivererOnlyWhenSomethingIsPending) {
-  Aftermath aftermath(*store_, server_, journal_, WakePath());
+  Aftermath aftermath(*store_, *store_, server_, journal_, WakePath());
   aftermath.WakeIfPending();
   EXPECT_FALSE(DeliveryRequested(WakePath()));
-  ASSERT_TRUE(aftermath.BreakerOpened(Facts()).ok());
-  ASSERT_TRUE(ClearDeliveryRequest(WakePath()).ok());
+  ASSERT_TRUE(store_->EnqueueEscalation(OutboxRowOf(Facts(), server_)).ok());
   EXPECT_FALSE(DeliveryRequested(WakePath()));
   aftermath.WakeIfPending();
   EXPECT_TRUE(DeliveryRequested(WakePath()));
 }
 
-TEST_F(AftermathTest, AWakeUpThatFailsIsJournaledAtErrAndTheEscalationStaysQueued) {
-  Aftermath aftermath(*store_, server_, journal_, dir_.path() + "/no-such-dir/escalations-due");
-  ASSERT_TRUE(aftermath.BreakerOpened(Facts()).ok());
-  EXPECT_EQ(store_->PendingEscalations().value().size(), 1u);
+TEST_F(AftermathTest, AWakeUpThatFailsIsJournaledAtErr) {
+  AnnounceEscalation(Facts(), dir_.path() + "/no-such-dir/escalations-due", journal_);
   ASSERT_EQ(journal_.events.size(), 2u);
   EXPECT_EQ(journal_.events[1].priority, 3);
   EXPECT_NE(journal_.events[1].message.find("Failed to wake the escalation deliverer"),

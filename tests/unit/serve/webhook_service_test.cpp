@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "fakes.h"
 #include "fixtures.h"
+#include "escalate/escalation_payload.h"
 #include "state/memory_store.h"
 
 namespace selfheal {
@@ -18,7 +20,7 @@ struct FailingStore : Store {
   Result<History> LoadHistory(const Alert&, const std::vector<const HandlerConfig*>&, TimePoint) override {
     return Error{Errc::kUnavailable, "database is locked"};
   }
-  Status Record(const Alert&, const Decision&, TimePoint) override { return Ok(); }
+  Status Record(const Alert&, const Decision&, TimePoint, const Escalation*) override { return Ok(); }
   Status CancelLaunch(const Alert&, const Decision&, TimePoint) override { return Ok(); }
 };
 
@@ -205,7 +207,9 @@ struct UnfinishedAttemptStore : Store {
     }
     return h;
   }
-  Status Record(const Alert& a, const Decision& d, TimePoint now) override { return inner.Record(a, d, now); }
+  Status Record(const Alert& a, const Decision& d, TimePoint now, const Escalation* e) override {
+    return inner.Record(a, d, now, e);
+  }
   Status CancelLaunch(const Alert& a, const Decision& d, TimePoint t) override {
     return inner.CancelLaunch(a, d, t);
   }
@@ -239,26 +243,81 @@ struct SpentBudgetStore : Store {
     key.last_result = "lost";
     return h;
   }
-  Status Record(const Alert&, const Decision&, TimePoint) override { return Ok(); }
+  Status Record(const Alert&, const Decision& d, TimePoint, const Escalation* e) override {
+    if (d.escalate && e) escalations.push_back(*e);
+    return Ok();
+  }
   Status CancelLaunch(const Alert&, const Decision&, TimePoint) override { return Ok(); }
+  std::vector<Escalation> escalations;  // handed to Record with the decision
 };
 
-TEST_F(WebhookServiceTest, BreakerOpenedByADecisionEscalatesWithTheStoresLastResult) {
+TEST_F(WebhookServiceTest, BreakerOpenedByADecisionIsRecordedWithItsEscalation) {
   SpentBudgetStore store;
   WebhookService service(config_, store, &launcher_, journal_, clock_);
-  std::vector<EscalationFacts> opened;
-  service.SetOnBreakerOpened([&](const EscalationFacts& f) { opened.push_back(f); });
   EXPECT_EQ(service.Handle({Fixture("01-single-firing.json"), "127.0.0.1:4000"}).status, 200);
   EXPECT_TRUE(launcher_.started.empty());
-  ASSERT_EQ(opened.size(), 1u);
-  EXPECT_EQ(opened[0].handler, "disk-space-low");
-  EXPECT_EQ(opened[0].instance, "web-1:9100");
-  EXPECT_EQ(opened[0].attempts, 3);
-  EXPECT_EQ(opened[0].last_result, "lost");
-  EXPECT_EQ(opened[0].unit.rfind("self-heal-disk-space-low-", 0), 0u);
+  ASSERT_EQ(store.escalations.size(), 1u) << "the escalation goes to Record, with the decision";
+  const Escalation& e = store.escalations[0];
+  EXPECT_EQ(e.handler, "disk-space-low");
+  EXPECT_EQ(e.instance, "web-1:9100");
+  EXPECT_EQ(e.next_try, clock_.now);
+  EXPECT_EQ(PayloadAnnotation(e.payload, "attempts"), "3");
+  EXPECT_EQ(PayloadAnnotation(e.payload, "last_result"), "lost");
+  EXPECT_EQ(PayloadAnnotation(e.payload, "unit").value_or("").rfind("self-heal-disk-space-low-", 0), 0u);
+  ASSERT_EQ(journal_.events.size(), 3u);  // receipt, decision, escalation
+  EXPECT_EQ(journal_.Field(1, "DECISION"), "breaker-open");
+  EXPECT_EQ(journal_.events[2].type, EventType::kEscalation);
+  EXPECT_EQ(journal_.events[2].priority, 2);
 }
 
-TEST_F(WebhookServiceTest, LaunchDecisionIsJournaledBeforeTheUnitStarts) {
+// How many entries carry a DECISION (what `journalctl SELF_HEAL_DECISION=` counts).
+size_t DecisionEntries(const RecordingJournal& journal) {
+  size_t n = 0;
+  for (size_t i = 0; i < journal.events.size(); ++i) n += journal.Field(i, "DECISION") != "<absent>";
+  return n;
+}
+
+// A launcher whose Start answers `answer` once, as systemd might between GetUnit and
+// StartTransientUnit.
+struct AnsweringLauncher : FakeLauncher {
+  Status Start(const LaunchRequest& request) override {
+    if (answer) return Error{*answer, "systemd says no"};
+    return FakeLauncher::Start(request);
+  }
+  std::optional<Errc> answer;
+};
+
+TEST_F(WebhookServiceTest, OneDecisionEntryPerAlertWhateverSystemdAnswers) {
+  struct Case {
+    std::optional<Errc> answer;
+    int status;
+    std::string decision;  // of the one entry carrying one ("" when none)
+    EventType type;
+  };
+  const std::vector<Case> cases = {
+      {std::nullopt, 200, "launch", EventType::kDecision},
+      {Errc::kConflict, 200, "duplicate-run", EventType::kDecision},       // unit appeared meanwhile
+      {Errc::kInvalidInput, 200, "launch", EventType::kLaunchFailed},      // never startable: counts
+      {Errc::kUnavailable, 503, "", EventType::kLaunchFailed},             // taken back, retried
+  };
+  for (const Case& c : cases) {
+    MemoryStore store;
+    RecordingJournal journal;
+    AnsweringLauncher launcher;
+    launcher.answer = c.answer;
+    WebhookService service(config_, store, &launcher, journal, clock_);
+    HttpResponse r = service.Handle({Fixture("01-single-firing.json"), "127.0.0.1:4000"});
+    SCOPED_TRACE(c.decision + " " + std::to_string(c.status));
+    EXPECT_EQ(r.status, c.status);
+    ASSERT_EQ(journal.events.size(), 2u) << "the receipt and one entry for the alert";
+    EXPECT_EQ(journal.events[1].type, c.type);
+    EXPECT_EQ(DecisionEntries(journal), c.decision.empty() ? 0u : 1u);
+    EXPECT_EQ(journal.Field(1, "DECISION"), c.decision.empty() ? "<absent>" : c.decision);
+    EXPECT_NE(journal.Field(1, "UNIT"), "<absent>");
+  }
+}
+
+TEST_F(WebhookServiceTest, TheLaunchEntryIsWrittenOnceSystemdTookTheUnit) {
   struct OrderCheckingLauncher : FakeLauncher {
     Status Start(const LaunchRequest& request) override {
       journaled_before = journal->events.size();
@@ -270,7 +329,8 @@ TEST_F(WebhookServiceTest, LaunchDecisionIsJournaledBeforeTheUnitStarts) {
   launcher.journal = &journal_;
   WebhookService service(config_, store_, &launcher, journal_, clock_);
   service.Handle({Fixture("01-single-firing.json"), "127.0.0.1:4000"});
-  EXPECT_EQ(launcher.journaled_before, 2u);  // the receipt and the decision
+  EXPECT_EQ(launcher.journaled_before, 1u);  // the receipt only
+  ASSERT_EQ(journal_.events.size(), 2u);
   EXPECT_EQ(journal_.Field(1, "DECISION"), "launch");
 }
 

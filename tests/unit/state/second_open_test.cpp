@@ -61,11 +61,11 @@ TEST(SqliteStoreSecondOpenTest, KeepsTheFirstConnectionsWalWhenAnotherProcessRec
   launch.handler = &handler;
   launch.attempt = 1;
   TimePoint now = SystemClock().Now();
-  ASSERT_TRUE(request_store.value()->Record(Firing("web-1", "2026-11-22T01:00:00Z"), launch, now).ok());
+  ASSERT_TRUE(request_store.value()->Record(Firing("web-1", "2026-11-22T01:00:00Z"), launch, now, nullptr).ok());
   RecordResultInAnotherProcess(dir, "web-1");
   EXPECT_EQ(LastResult(*aftermath_store.value(), "web-1"), "failed");
   // The child's close must not have taken the WAL away from the request connection.
-  ASSERT_TRUE(request_store.value()->Record(Firing("web-2", "2026-11-22T01:00:01Z"), launch, now).ok());
+  ASSERT_TRUE(request_store.value()->Record(Firing("web-2", "2026-11-22T01:00:01Z"), launch, now, nullptr).ok());
   RecordResultInAnotherProcess(dir, "web-2");
   EXPECT_EQ(LastResult(*aftermath_store.value(), "web-2"), "failed");
 

@@ -32,9 +32,9 @@ class SqliteStoreOutboxTest : public ::testing::Test {
 
   void OpenBreaker(const std::string& instance, TimePoint at, const std::string& invocation) {
     Alert alert = MakeAlert("DiskSpaceLow", instance, "fp-" + instance);
-    ASSERT_TRUE(store_->Record(alert, Launch(disk_, 1), at).ok());
-    auto effect = store_->RecordResult(ResultOf(disk_, instance, Outcome::kGaveUp, at + 1min, invocation),
-                                       disk_.max_attempts, disk_.window);
+    ASSERT_TRUE(store_->Record(alert, Launch(disk_, 1), at, nullptr).ok());
+    RunResult r = ResultOf(disk_, instance, Outcome::kGaveUp, at + 1min, invocation);
+    auto effect = store_->RecordResult(r, disk_.max_attempts, disk_.window, RowFor(r));
     ASSERT_TRUE(effect.ok() && effect.value().breaker_opened);
   }
 

@@ -49,12 +49,12 @@ int Writer(const std::string& dir, int id, int go_fd, int n) {
       std::string tag = std::to_string(id) + "-" + instance + "-" + std::to_string(i);
       Alert alert = MakeAlert("DiskSpaceLow", instance, "fp-" + tag);
       TimePoint at = kT0 + i * 1s;
-      if (Status s = store.Record(alert, Launch(disk, 1), at); !s.ok()) {
+      if (Status s = store.Record(alert, Launch(disk, 1), at, nullptr); !s.ok()) {
         fprintf(stderr, "writer %d: %s\n", id, s.error().message.c_str());
         return 1;
       }
-      auto effect = store.RecordResult(ResultOf(disk, instance, outcomes[i % 3], at + 1ms, "inv-" + tag),
-                                       1000000, 4h);
+      RunResult r = ResultOf(disk, instance, outcomes[i % 3], at + 1ms, "inv-" + tag);
+      auto effect = store.RecordResult(r, 1000000, 4h, RowFor(r));
       if (!effect.ok() || !effect.value().found_attempt) {
         fprintf(stderr, "writer %d: %s\n", id,
                 effect.ok() ? "result matched no attempt" : effect.error().message.c_str());
@@ -133,7 +133,7 @@ TEST(SqliteStoreRobustnessTest, CorruptPagesBehindAValidHeaderFailTheFirstCallNo
   {
     auto store = MustOpen(dir.path());
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->Record(alert, Launch(disk, 1), kT0).ok());
+    ASSERT_TRUE(store->Record(alert, Launch(disk, 1), kT0, nullptr).ok());
   }
   struct stat st {};
   ASSERT_EQ(stat(dir.db().c_str(), &st), 0);
@@ -150,7 +150,7 @@ TEST(SqliteStoreRobustnessTest, CorruptPagesBehindAValidHeaderFailTheFirstCallNo
   EXPECT_EQ(history.error().code, Errc::kUnavailable);
   EXPECT_TRUE(Contains(history.error().message, "'" + dir.db() + "' is corrupt"))
       << history.error().message;
-  Status recorded = opened.value()->Record(alert, Launch(disk, 1), kT0);
+  Status recorded = opened.value()->Record(alert, Launch(disk, 1), kT0, nullptr);
   ASSERT_FALSE(recorded.ok());
   EXPECT_TRUE(Contains(recorded.error().message, "record attempt for 'disk' on 'web-1:9100': "))
       << recorded.error().message;
@@ -163,7 +163,7 @@ TEST(SqliteStoreRobustnessTest, ReadOnlyStoreReadsButRefusesEveryWrite) {
   {
     auto store = MustOpen(dir.path());
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->Record(alert, Launch(disk, 1), kT0).ok());
+    ASSERT_TRUE(store->Record(alert, Launch(disk, 1), kT0, nullptr).ok());
   }
   auto opened = SqliteStore::Open(dir.path(), /*read_only=*/true);
   ASSERT_TRUE(opened.ok()) << opened.error().message;
@@ -174,7 +174,7 @@ TEST(SqliteStoreRobustnessTest, ReadOnlyStoreReadsButRefusesEveryWrite) {
   EXPECT_TRUE(store.ListStatus(kT0).ok());
   EXPECT_TRUE(store.ReadTotals().ok());
 
-  Status recorded = store.Record(alert, Launch(disk, 2), kT0 + 10min);
+  Status recorded = store.Record(alert, Launch(disk, 2), kT0 + 10min, nullptr);
   ASSERT_FALSE(recorded.ok());
   EXPECT_EQ(recorded.error().code, Errc::kUnavailable);
   EXPECT_TRUE(Contains(recorded.error().message, "record attempt for 'disk' on 'web-1:9100': "))

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "policy/decide.h"
+#include "state/sqlite_db.h"
 #include "store_test_util.h"
 
 namespace selfheal {
@@ -31,15 +32,15 @@ class SqliteStoreTest : public ::testing::Test {
   const HandlerConfig& disk() const { return config_.handlers[0]; }
 
   void LaunchAt(TimePoint at, int attempt, const Alert& alert) {
-    Status s = store_->Record(alert, Launch(disk(), attempt), at);
+    Status s = store_->Record(alert, Launch(disk(), attempt), at, nullptr);
     ASSERT_TRUE(s.ok()) << s.error().message;
   }
   void LaunchAt(TimePoint at, int attempt) { LaunchAt(at, attempt, alert_); }
 
   ResultEffect Finish(Outcome outcome, TimePoint at, const std::string& invocation,
                       const std::string& instance = "web-1:9100") {
-    auto effect = store_->RecordResult(ResultOf(disk(), instance, outcome, at, invocation),
-                                       disk().max_attempts, disk().window);
+    RunResult r = ResultOf(disk(), instance, outcome, at, invocation);
+    auto effect = store_->RecordResult(r, disk().max_attempts, disk().window, RowFor(r));
     EXPECT_TRUE(effect.ok()) << effect.error().message;
     return effect.ok() ? effect.value() : ResultEffect{};
   }
@@ -129,7 +130,7 @@ TEST_F(SqliteStoreTest, HistoryCarriesTheNewestAttemptsResult) {
   EXPECT_EQ(KeyAt(kT0 + 15min + 30s).last_result, "lost");  // TimeoutSec=5min, +30 s grace
 }
 
-TEST_F(SqliteStoreTest, BreakerOpensOnTheThirdFailureAndExactlyOneResultSaysSo) {
+TEST_F(SqliteStoreTest, BreakerOpensOnTheThirdFailureWithItsEscalationAndOneResultSaysSo) {
   LaunchAt(kT0, 1);
   ResultEffect first = Finish(Outcome::kFailed, kT0 + 1min, "inv-1");
   EXPECT_TRUE(first.found_attempt);
@@ -147,11 +148,13 @@ TEST_F(SqliteStoreTest, BreakerOpensOnTheThirdFailureAndExactlyOneResultSaysSo) 
 
   KeyState key = KeyAt(kT0 + 30min);
   EXPECT_EQ(key.breaker_opened_at, kT0 + 21min);
-  EXPECT_FALSE(key.escalated);
+  EXPECT_TRUE(key.escalated) << "queued in the result's own transaction";
+  EXPECT_EQ(RawQuery(dir_.db(), "SELECT COUNT(*) || ' ' || breaker_opened_at FROM escalations"),
+            "1 " + std::to_string(sqlite::ToNanos(kT0 + 21min)));
   History h = HistoryAt(kT0 + 30min, MakeAlert("DiskSpaceLow", "web-1:9100", "other-fp"));
   Decision d = Decide(alert_, config_, h, kT0 + 30min);
   EXPECT_EQ(d.verdict, Verdict::kBreakerOpen);
-  EXPECT_TRUE(d.escalate);
+  EXPECT_FALSE(d.escalate) << "escalated once, by the result that opened it";
   EXPECT_FALSE(d.opens_breaker);
 }
 
@@ -189,7 +192,8 @@ TEST_F(SqliteStoreTest, LateHealedResultClosesAnOpenBreaker) {
   open.verdict = Verdict::kBreakerOpen;
   open.handler = &disk();
   open.opens_breaker = open.escalate = true;
-  ASSERT_TRUE(store_->Record(alert_, open, kT0 + 30min).ok());
+  Escalation row = EscalationRow("disk", "web-1:9100", kT0 + 30min);
+  ASSERT_TRUE(store_->Record(alert_, open, kT0 + 30min, &row).ok());
   EXPECT_EQ(KeyAt(kT0 + 30min).breaker_opened_at, kT0 + 30min);
   EXPECT_TRUE(KeyAt(kT0 + 30min).escalated);
   EXPECT_TRUE(Finish(Outcome::kHealed, kT0 + 31min, "inv-3").found_attempt);
@@ -276,9 +280,9 @@ TEST_F(SqliteStoreTest, DedupKeysExpireAfterADay) {
   Decision paused;
   paused.verdict = Verdict::kPaused;
   paused.handler = &disk();
-  ASSERT_TRUE(store_->Record(alert_, paused, kT0).ok());
+  ASSERT_TRUE(store_->Record(alert_, paused, kT0, nullptr).ok());
   EXPECT_EQ(HistoryAt(kT0 + 1s, alert_).notification_seen_at, kT0);
-  ASSERT_TRUE(store_->Record(MakeAlert("DiskSpaceLow", "web-2:9100", "fp-2"), paused, kT0 + 25h).ok());
+  ASSERT_TRUE(store_->Record(MakeAlert("DiskSpaceLow", "web-2:9100", "fp-2"), paused, kT0 + 25h, nullptr).ok());
   EXPECT_FALSE(HistoryAt(kT0 + 25h, alert_).notification_seen_at);
 }
 
@@ -286,7 +290,7 @@ TEST_F(SqliteStoreTest, SkipsThatNeverReachedDedupWriteNothing) {
   Decision mismatch;
   mismatch.verdict = Verdict::kLabelsMismatch;
   mismatch.handler = &disk();
-  ASSERT_TRUE(store_->Record(alert_, mismatch, kT0).ok());
+  ASSERT_TRUE(store_->Record(alert_, mismatch, kT0, nullptr).ok());
   EXPECT_FALSE(HistoryAt(kT0, alert_).notification_seen_at);
   EXPECT_TRUE(HistoryAt(kT0, alert_).keys.empty());
 }
@@ -377,14 +381,14 @@ TEST_F(SqliteStoreTest, LockedDatabaseIsUnavailableAndTheMessageSaysWhatFailed) 
   sqlite3* other = nullptr;
   ASSERT_EQ(sqlite3_open(dir_.db().c_str(), &other), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
-  Status s = store_->Record(alert_, Launch(disk(), 1), kT0);  // waits out the 2 s timeout
+  Status s = store_->Record(alert_, Launch(disk(), 1), kT0, nullptr);  // waits out the 2 s timeout
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::kUnavailable);
   EXPECT_EQ(s.error().message, "record attempt for 'disk' on 'web-1:9100': database is locked");
   EXPECT_TRUE(store_->LoadHistory(alert_, {&disk()}, kT0).ok());  // WAL: readers go on
   sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(other);
-  EXPECT_TRUE(store_->Record(alert_, Launch(disk(), 1), kT0).ok());
+  EXPECT_TRUE(store_->Record(alert_, Launch(disk(), 1), kT0, nullptr).ok());
 }
 
 }  // namespace

@@ -142,8 +142,10 @@ TEST(StoreParityTest, MemoryAndSqliteStoresTellDecideTheSameStory) {
     EXPECT_EQ(d2.escalate, d.escalate);
     EXPECT_EQ(d2.opens_breaker, d.opens_breaker);
 
-    ASSERT_TRUE(memory.Record(alert, d, now).ok());
-    Status recorded = sqlite.Record(alert, d, now);
+    Escalation row = EscalationRow(d.handler ? d.handler->name : "", alert.instance(), now);
+    const Escalation* escalation = d.escalate ? &row : nullptr;
+    ASSERT_TRUE(memory.Record(alert, d, now, escalation).ok());
+    Status recorded = sqlite.Record(alert, d, now, escalation);
     ASSERT_TRUE(recorded.ok()) << recorded.error().message;
     if (step.refused) {
       ASSERT_TRUE(memory.CancelLaunch(alert, d, now).ok());
@@ -168,7 +170,8 @@ TEST(StoreParityTest, BreakerOpeningEscalatesOnceInBothStores) {
       for (auto& [name, key] : h.value().keys) key.run_active = false;
       Decision d = Decide(alert, config, h.value(), now);
       escalations.push_back(d.escalate);
-      ASSERT_TRUE(store->Record(alert, d, now).ok());
+      Escalation row = EscalationRow("disk", alert.instance(), now);
+      ASSERT_TRUE(store->Record(alert, d, now, d.escalate ? &row : nullptr).ok());
     }
     EXPECT_EQ(escalations, (std::vector<bool>{false, false, false, true, false, false}));
   }

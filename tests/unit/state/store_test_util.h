@@ -15,6 +15,7 @@
 #include "launch/launch_request.h"
 #include "policy/decision.h"
 #include "state/records.h"
+#include "state/store.h"
 
 namespace selfheal::state_test {
 
@@ -95,6 +96,23 @@ inline RunResult ResultOf(const HandlerConfig& handler, const std::string& insta
   }
   r.exit_code = "exited";
   return r;
+}
+
+// The outbox row an escalating decision or result of (handler, instance) queues here.
+inline Escalation EscalationRow(const std::string& handler, const std::string& instance,
+                                TimePoint at) {
+  Escalation e;
+  e.handler = handler;
+  e.instance = instance;
+  e.alertname = "DiskSpaceLow";
+  e.payload = R"([{"labels":{"alertname":"SelfHealExhausted"}}])";
+  e.next_try = at;
+  return e;
+}
+
+// What RecordResult queues when `r` opens its key's breaker.
+inline EscalationFor RowFor(const RunResult& r) {
+  return [r](const ResultEffect&) { return EscalationRow(r.handler, r.instance, r.finished_at); };
 }
 
 // The first column of the first row of `sql` on the database at `path`, as text;
