@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
     record_us.push_back(std::chrono::duration<double, std::micro>(c - b).count());
   }
   for (auto* v : {&record_us, &load_us}) std::sort(v->begin(), v->end());
-  auto at = [](const std::vector<double>& v, double q) { return v[static_cast<size_t>(q * (v.size() - 1))]; };
+  auto at = [](const std::vector<double>& v, double q) {
+    return v[static_cast<size_t>(q * (v.size() - 1))];
+  };
   std::printf("Record(launch): median %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n",
               at(record_us, 0.5), at(record_us, 0.9), at(record_us, 0.99), record_us.back());
   std::printf("LoadHistory:    median %.0f us, p90 %.0f us, p99 %.0f us\n", at(load_us, 0.5),

@@ -26,15 +26,16 @@ constexpr Subcommand kSubcommands[] = {
      selfheal::RunReset},
     {"pause", "stop launching handlers (--for DURATION, else until resume)", selfheal::RunPause},
     {"resume", "launch handlers again", selfheal::RunResume},
-    {"record-result", "(internal) record a handler unit's result; run by ExecStopPost=",
-     selfheal::RunRecordResult},
+    {"record-result",
+     "(internal) record a handler unit's result; run by ExecStopPost=", selfheal::RunRecordResult},
 };
 
 void Usage(FILE* out) {
   std::fprintf(out,
                "usage: self-heal COMMAND [--config-dir DIR] [--state-dir DIR] [options]\n\n"
                "commands:\n");
-  for (const Subcommand& sub : kSubcommands) std::fprintf(out, "  %-13s %s\n", sub.name, sub.summary);
+  for (const Subcommand& sub : kSubcommands)
+    std::fprintf(out, "  %-13s %s\n", sub.name, sub.summary);
   std::fprintf(out,
                "\noptions:\n"
                "  --config-dir DIR  configuration (default /etc/self-heal)\n"

@@ -23,7 +23,7 @@ struct Alert {
   LabelSet annotations;
   TimePoint starts_at;
   std::string starts_at_text;  // verbatim, part of the notification dedup key
-  TimePoint ends_at;  // TimePoint{} when absent or Alertmanager's zero time (firing)
+  TimePoint ends_at;           // TimePoint{} when absent or Alertmanager's zero time (firing)
   std::string ends_at_text;    // verbatim, as handlers see it in SELF_HEAL_ALERT_JSON
   std::string generator_url;
   std::string fingerprint;

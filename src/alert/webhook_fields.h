@@ -12,23 +12,51 @@ enum Field : uint8_t {
   kNone,     // between members: the next event is a key
   kUnknown,  // a member this version does not know: skipped
   // Top level.
-  kVersion, kStatus, kAlerts, kReceiver, kGroupKey, kGroupLabels, kCommonLabels,
-  kCommonAnnotations, kExternalUrl, kTruncatedAlerts,
+  kVersion,
+  kStatus,
+  kAlerts,
+  kReceiver,
+  kGroupKey,
+  kGroupLabels,
+  kCommonLabels,
+  kCommonAnnotations,
+  kExternalUrl,
+  kTruncatedAlerts,
   // In an alert.
-  kAlertStatus, kLabels, kAnnotations, kStartsAt, kEndsAt, kGeneratorUrl, kFingerprint,
+  kAlertStatus,
+  kLabels,
+  kAnnotations,
+  kStartsAt,
+  kEndsAt,
+  kGeneratorUrl,
+  kFingerprint,
   kFieldCount
 };
 static_assert(kFieldCount <= 32, "seen-field sets are 32-bit masks");
 
-constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "", "", "version", "status", "alerts", "receiver", "groupKey", "groupLabels",
-    "commonLabels", "commonAnnotations", "externalURL", "truncatedAlerts", "status",
-    "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint"};
+constexpr std::array<std::string_view, kFieldCount> kFieldNames = {"",
+                                                                   "",
+                                                                   "version",
+                                                                   "status",
+                                                                   "alerts",
+                                                                   "receiver",
+                                                                   "groupKey",
+                                                                   "groupLabels",
+                                                                   "commonLabels",
+                                                                   "commonAnnotations",
+                                                                   "externalURL",
+                                                                   "truncatedAlerts",
+                                                                   "status",
+                                                                   "labels",
+                                                                   "annotations",
+                                                                   "startsAt",
+                                                                   "endsAt",
+                                                                   "generatorURL",
+                                                                   "fingerprint"};
 
-constexpr Field kTopFields[] = {kVersion,          kStatus,       kAlerts,
-                                kReceiver,         kGroupKey,     kGroupLabels,
-                                kCommonLabels,     kCommonAnnotations, kExternalUrl,
-                                kTruncatedAlerts};
+constexpr Field kTopFields[] = {kVersion,     kStatus,         kAlerts,       kReceiver,
+                                kGroupKey,    kGroupLabels,    kCommonLabels, kCommonAnnotations,
+                                kExternalUrl, kTruncatedAlerts};
 constexpr Field kRequiredTopFields[] = {kVersion, kStatus, kAlerts, kReceiver, kGroupKey};
 constexpr Field kAlertFields[] = {kAlertStatus, kLabels,       kAnnotations, kStartsAt,
                                   kEndsAt,      kGeneratorUrl, kFingerprint};

@@ -65,8 +65,10 @@ class WebhookHandler {
     if (skip_depth_ > 0) return true;
     std::string_view s(data, size);
     switch (ctx_) {
-      case Ctx::kTop: return TopString(s);
-      case Ctx::kAlert: return AlertString(s);
+      case Ctx::kTop:
+        return TopString(s);
+      case Ctx::kAlert:
+        return AlertString(s);
       case Ctx::kMap:
         if (!CheckText(s, limits_.max_value_bytes, "")) return false;
         label_->second.assign(s);
@@ -84,9 +86,12 @@ class WebhookHandler {
     if (skip_depth_ > 0) return true;
     std::string_view s(data, size);
     switch (ctx_) {
-      case Ctx::kTop: return FieldKey(s, Lookup(kTopFields, s), &seen_top_);
-      case Ctx::kAlert: return FieldKey(s, Lookup(kAlertFields, s), &seen_alert_);
-      case Ctx::kMap: return LabelKey(s);
+      case Ctx::kTop:
+        return FieldKey(s, Lookup(kTopFields, s), &seen_top_);
+      case Ctx::kAlert:
+        return FieldKey(s, Lookup(kAlertFields, s), &seen_alert_);
+      case Ctx::kMap:
+        return LabelKey(s);
       default:
         assert(false && "the reader sends keys only inside objects");
         return false;
@@ -127,9 +132,12 @@ class WebhookHandler {
     --depth_;
     if (skip_depth_ > 0) return EndSkip();
     switch (ctx_) {
-      case Ctx::kTop: return CloseTop();
-      case Ctx::kAlert: return CloseAlert();
-      case Ctx::kMap: return CloseMap();
+      case Ctx::kTop:
+        return CloseTop();
+      case Ctx::kAlert:
+        return CloseAlert();
+      case Ctx::kMap:
+        return CloseMap();
       default:
         assert(false && "unbalanced EndObject");
         return false;
@@ -205,11 +213,21 @@ class WebhookHandler {
       expected = "an object";
     } else if (ctx_ != Ctx::kMap) {
       switch (field_) {
-        case kAlerts: expected = "an array"; break;
-        case kGroupLabels: case kCommonLabels: case kCommonAnnotations: case kLabels:
-        case kAnnotations: expected = "an object"; break;
-        case kTruncatedAlerts: expected = "a non-negative integer"; break;
-        default: break;
+        case kAlerts:
+          expected = "an array";
+          break;
+        case kGroupLabels:
+        case kCommonLabels:
+        case kCommonAnnotations:
+        case kLabels:
+        case kAnnotations:
+          expected = "an object";
+          break;
+        case kTruncatedAlerts:
+          expected = "a non-negative integer";
+          break;
+        default:
+          break;
       }
     }
     return Fail(Path() + ": expected " + expected + ", got " + got);
@@ -270,16 +288,26 @@ class WebhookHandler {
   bool TopString(std::string_view s) {
     bool ok = true;
     switch (field_) {
-      case kUnknown: break;
+      case kUnknown:
+        break;
       case kVersion:
         if (s != "4") return Fail(Path() + ": unsupported version " + Quote(s) + ", expected '4'");
         webhook_.version = "4";
         break;
-      case kStatus: ok = ReadStatus(s, &webhook_.status); break;
-      case kReceiver: ok = Keep(s, &webhook_.receiver); break;
-      case kGroupKey: ok = Keep(s, &webhook_.group_key); break;
-      case kExternalUrl: ok = Keep(s, &webhook_.external_url); break;
-      default: return TypeError("a string");
+      case kStatus:
+        ok = ReadStatus(s, &webhook_.status);
+        break;
+      case kReceiver:
+        ok = Keep(s, &webhook_.receiver);
+        break;
+      case kGroupKey:
+        ok = Keep(s, &webhook_.group_key);
+        break;
+      case kExternalUrl:
+        ok = Keep(s, &webhook_.external_url);
+        break;
+      default:
+        return TypeError("a string");
     }
     field_ = kNone;
     return ok;
@@ -289,8 +317,11 @@ class WebhookHandler {
     Alert& alert = webhook_.alerts.back();
     bool ok = true;
     switch (field_) {
-      case kUnknown: break;
-      case kAlertStatus: ok = ReadStatus(s, &alert.status); break;
+      case kUnknown:
+        break;
+      case kAlertStatus:
+        ok = ReadStatus(s, &alert.status);
+        break;
       case kStartsAt:
         ok = ReadTime(s, &alert.starts_at);
         if (ok) alert.starts_at_text.assign(s);
@@ -299,13 +330,16 @@ class WebhookHandler {
         ok = ReadTime(s, &alert.ends_at);
         if (ok) alert.ends_at_text.assign(s);
         break;
-      case kGeneratorUrl: ok = Keep(s, &alert.generator_url); break;
+      case kGeneratorUrl:
+        ok = Keep(s, &alert.generator_url);
+        break;
       case kFingerprint:
         if (s.empty()) return Fail(Path() + ": must not be empty");
         ok = CheckText(s, kMaxFingerprintBytes, "");
         if (ok) alert.fingerprint.assign(s);
         break;
-      default: return TypeError("a string");
+      default:
+        return TypeError("a string");
     }
     field_ = kNone;
     return ok;
@@ -346,8 +380,7 @@ class WebhookHandler {
 
   bool EnterContainer() {
     if (depth_ >= limits_.max_depth) {
-      return Fail(Path() + ": nested deeper than " + std::to_string(limits_.max_depth) +
-                  " levels");
+      return Fail(Path() + ": nested deeper than " + std::to_string(limits_.max_depth) + " levels");
     }
     ++depth_;
     return true;
@@ -439,17 +472,17 @@ class WebhookHandler {
   std::string error_;
 
   Ctx ctx_ = Ctx::kRoot;
-  Field field_ = kNone;        // the member being read in kTop/kAlert, the map's in kMap
-  std::string unknown_key_;    // when field_ == kUnknown
-  uint32_t seen_top_ = 0;      // Bit(field) of members read, to find missing and repeated
+  Field field_ = kNone;      // the member being read in kTop/kAlert, the map's in kMap
+  std::string unknown_key_;  // when field_ == kUnknown
+  uint32_t seen_top_ = 0;    // Bit(field) of members read, to find missing and repeated
   uint32_t seen_alert_ = 0;
-  size_t elements_ = 0;        // alerts[] elements finished, including skipped ones
-  size_t depth_ = 0;           // open objects and arrays
-  size_t skip_depth_ = 0;      // open objects and arrays inside a skipped value
+  size_t elements_ = 0;    // alerts[] elements finished, including skipped ones
+  size_t depth_ = 0;       // open objects and arrays
+  size_t skip_depth_ = 0;  // open objects and arrays inside a skipped value
 
-  LabelSet* map_ = nullptr;    // in kMap: the map being filled
+  LabelSet* map_ = nullptr;  // in kMap: the map being filled
   Ctx map_parent_ = Ctx::kTop;
-  LabelSet::iterator label_;   // in kMap: the entry whose value comes next
+  LabelSet::iterator label_;  // in kMap: the entry whose value comes next
   bool label_pending_ = false;
 };
 
@@ -465,10 +498,9 @@ Result<Webhook> ParseWebhook(std::string_view body, const ParseLimits& limits) {
       assert(!handler.error().empty());
       return Error{Errc::kInvalidInput, std::move(handler.error())};
     }
-    return Error{Errc::kInvalidInput,
-                 handler.Path() + ": invalid JSON at offset " +
-                     std::to_string(reader.GetErrorOffset()) + ": " +
-                     rapidjson::GetParseError_En(reader.GetParseErrorCode())};
+    return Error{Errc::kInvalidInput, handler.Path() + ": invalid JSON at offset " +
+                                          std::to_string(reader.GetErrorOffset()) + ": " +
+                                          rapidjson::GetParseError_En(reader.GetParseErrorCode())};
   }
   if (stream.Tell() != body.size()) {
     return Error{Errc::kInvalidInput, "body: invalid JSON at offset " +

@@ -12,11 +12,11 @@
 namespace selfheal {
 
 struct ParseLimits {
-  size_t max_alerts = 1000;             // alerts in one request
-  size_t max_labels = 128;              // labels (and, separately, annotations) per alert
-  size_t max_name_bytes = 1024;         // label/annotation name
-  size_t max_value_bytes = 64 * 1024;   // label/annotation value and other strings
-  size_t max_depth = 16;                // JSON nesting; deeper is rejected before recursion
+  size_t max_alerts = 1000;            // alerts in one request
+  size_t max_labels = 128;             // labels (and, separately, annotations) per alert
+  size_t max_name_bytes = 1024;        // label/annotation name
+  size_t max_value_bytes = 64 * 1024;  // label/annotation value and other strings
+  size_t max_depth = 16;               // JSON nesting; deeper is rejected before recursion
 };
 
 // On success the Webhook has version "4", every required field present and typed,

@@ -25,7 +25,7 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool HasEncodedSurrogate(std::string_view s) {
   const char* p = s.data();
   const char* end = p + s.size();
-  while ((p = static_cast<const char*>(std::memchr(p, '\xED', end - p))) != nullptr) {
+  while ((p = static_cast<const char*>(std::memchr(p, 0xED, end - p))) != nullptr) {
     if (++p < end && static_cast<unsigned char>(*p) >= 0xA0) return true;
   }
   return false;
@@ -41,8 +41,8 @@ std::string QuoteValue(std::string_view text) { return QuoteForLog(text, kQuoteB
 void AppendPathSegment(std::string* path, std::string_view key) {
   bool plain = !key.empty() && key.size() <= kQuoteBytes && !(key[0] >= '0' && key[0] <= '9');
   for (char c : key) {
-    plain = plain && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '_');
+    plain = plain && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_');
   }
   if (plain) {
     if (!path->empty()) *path += '.';

@@ -13,18 +13,31 @@ Result<Args> ParseArgs(const std::vector<std::string>& argv) {
   } else {
     args.state_dir = "/var/lib/self-heal";
   }
-  struct ValueFlag { const char* name; std::string* target; };
+  struct ValueFlag {
+    const char* name;
+    std::string* target;
+  };
   const ValueFlag value_flags[] = {{"--config-dir", &args.config_dir},
                                    {"--state-dir", &args.state_dir},
                                    {"--listen", &args.listen},
                                    {"--for", &args.pause_for}};
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& arg = argv[i];
-    if (arg == "--json") { args.json = true; continue; }
-    if (arg == "--all") { args.all = true; continue; }
-    if (arg == "-" || arg.rfind("--", 0) != 0) { args.positional.push_back(arg); continue; }
+    if (arg == "--json") {
+      args.json = true;
+      continue;
+    }
+    if (arg == "--all") {
+      args.all = true;
+      continue;
+    }
+    if (arg == "-" || arg.rfind("--", 0) != 0) {
+      args.positional.push_back(arg);
+      continue;
+    }
     if (arg == "--") {
-      args.positional.insert(args.positional.end(), argv.begin() + static_cast<long>(i) + 1, argv.end());
+      args.positional.insert(args.positional.end(), argv.begin() + static_cast<long>(i) + 1,
+                             argv.end());
       break;
     }
     bool known = false;

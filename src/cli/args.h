@@ -10,11 +10,11 @@ namespace selfheal {
 
 struct Args {
   std::string config_dir = "/etc/self-heal";
-  std::string state_dir;      // --state-dir, else $STATE_DIRECTORY, else /var/lib/self-heal
-  std::string listen;         // serve --listen 127.0.0.1:PORT
-  std::string pause_for;      // pause --for DURATION
-  bool json = false;          // --json
-  bool all = false;           // reset --all
+  std::string state_dir;  // --state-dir, else $STATE_DIRECTORY, else /var/lib/self-heal
+  std::string listen;     // serve --listen 127.0.0.1:PORT
+  std::string pause_for;  // pause --for DURATION
+  bool json = false;      // --json
+  bool all = false;       // reset --all
   std::vector<std::string> positional;
 };
 

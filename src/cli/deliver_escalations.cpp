@@ -6,8 +6,8 @@
 // EscalateExec=, each retried with backoff) and exits once nothing is left; while
 // something waits it stays up, looking at the wake-up file every second so that a new
 // escalation is not held behind an old one's backoff.
-#include <syslog.h>
 #include <signal.h>
+#include <syslog.h>
 #include <time.h>
 
 #include <algorithm>
@@ -43,7 +43,9 @@ int RunDeliverEscalations(const Args& args) {
   LoadedConfig loaded = LoadConfig(args.config_dir);
   if (!loaded.ok()) {
     for (const ConfigError& error : loaded.errors) {
-      journal.Write(AuditEvent{EventType::kConfigInvalid, LOG_ERR, FormatConfigError(error),
+      journal.Write(AuditEvent{EventType::kConfigInvalid,
+                               LOG_ERR,
+                               FormatConfigError(error),
                                {{"REASON", FormatConfigError(error)}}});
     }
     // Removing the wake-up file stops systemd from restarting us into the same error;
@@ -91,9 +93,9 @@ int RunDeliverEscalations(const Args& args) {
         store_failures = 0;
       } else {
         Duration wait = Backoff(++store_failures);
-        journal.Write(DeliveryError("Failed to open the state store to deliver escalations: " +
-                                    opened.error().message + ", retrying in " +
-                                    FormatTimespan(wait) + "."));
+        journal.Write(DeliveryError(
+            "Failed to open the state store to deliver escalations: " + opened.error().message +
+            ", retrying in " + FormatTimespan(wait) + "."));
         next_due = now + wait;
       }
     }

@@ -31,9 +31,7 @@ void JournalAction(const std::string& action, const std::string& message,
   DefaultJournalSink().Write(e);
 }
 
-std::string OptionalTime(const std::optional<TimePoint>& t) {
-  return t ? FormatRfc3339(*t) : "-";
-}
+std::string OptionalTime(const std::optional<TimePoint>& t) { return t ? FormatRfc3339(*t) : "-"; }
 
 }  // namespace
 
@@ -69,26 +67,38 @@ int RunStatus(const Args& args) {
       out += ",\"attempts_in_window\":" + std::to_string(k.attempts_in_window);
       out += std::string(",\"breaker\":\"") + (k.breaker_open ? "open" : "closed") + "\"";
       out += ",\"breaker_opened_at\":";
-      if (k.breaker_opened_at) AppendJsonString(out, FormatRfc3339(*k.breaker_opened_at)); else out += "null";
+      if (k.breaker_opened_at)
+        AppendJsonString(out, FormatRfc3339(*k.breaker_opened_at));
+      else
+        out += "null";
       out += ",\"last_result\":";
       AppendJsonString(out, k.last_result);
       out += ",\"last_time\":";
-      if (k.last_time) AppendJsonString(out, FormatRfc3339(*k.last_time)); else out += "null";
+      if (k.last_time)
+        AppendJsonString(out, FormatRfc3339(*k.last_time));
+      else
+        out += "null";
       out += ",\"running_unit\":";
-      if (k.running_unit.empty()) out += "null"; else AppendJsonString(out, k.running_unit);
+      if (k.running_unit.empty())
+        out += "null";
+      else
+        AppendJsonString(out, k.running_unit);
       out += "}\n";
       std::fputs(out.c_str(), stdout);
     }
     return 0;
   }
-  if (rows.value().empty()) std::printf("No attempts recorded.\n");
-  else std::printf("%-20s %-24s %-8s %-8s %-15s %-25s %s\n", "HANDLER", "INSTANCE", "ATTEMPTS",
-                   "BREAKER", "LAST RESULT", "LAST TIME", "RUNNING UNIT");
+  if (rows.value().empty())
+    std::printf("No attempts recorded.\n");
+  else
+    std::printf("%-20s %-24s %-8s %-8s %-15s %-25s %s\n", "HANDLER", "INSTANCE", "ATTEMPTS",
+                "BREAKER", "LAST RESULT", "LAST TIME", "RUNNING UNIT");
   for (const KeyStatus& k : rows.value()) {
-    std::printf("%-20s %-24s %-8d %-8s %-15s %-25s %s\n", k.handler.c_str(),
-                EscapeForLog(k.instance, 24).c_str(), k.attempts_in_window,
-                k.breaker_open ? "open" : "closed", k.last_result.empty() ? "-" : k.last_result.c_str(),
-                OptionalTime(k.last_time).c_str(), k.running_unit.empty() ? "-" : k.running_unit.c_str());
+    std::printf(
+        "%-20s %-24s %-8d %-8s %-15s %-25s %s\n", k.handler.c_str(),
+        EscapeForLog(k.instance, 24).c_str(), k.attempts_in_window,
+        k.breaker_open ? "open" : "closed", k.last_result.empty() ? "-" : k.last_result.c_str(),
+        OptionalTime(k.last_time).c_str(), k.running_unit.empty() ? "-" : k.running_unit.c_str());
   }
   if (!pending.value().empty()) {
     std::printf("\n%zu escalation(s) not yet delivered:\n", pending.value().size());
@@ -122,7 +132,8 @@ int RunReset(const Args& args) {
     JournalAction("reset", "Reset every breaker and attempt budget.");
     std::printf("Reset every breaker and attempt budget.\n");
   } else {
-    std::string what = "'" + args.positional[0] + "' on '" + EscapeForLog(args.positional[1], 80) + "'";
+    std::string what =
+        "'" + args.positional[0] + "' on '" + EscapeForLog(args.positional[1], 80) + "'";
     JournalAction("reset", "Reset the breaker and attempt budget of " + what + ".",
                   {{"HANDLER", args.positional[0]}, {"INSTANCE", args.positional[1]}});
     std::printf("Reset the breaker and attempt budget of %s.\n", what.c_str());

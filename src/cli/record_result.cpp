@@ -5,8 +5,8 @@
 // That is why results are durable without a resident watcher. A local user cannot
 // forge a result: the store is root's (0600 in a 0700 StateDirectory), and the unit
 // name must be the one derived from the handler and instance in the environment.
-#include <syslog.h>
 #include <rapidjson/document.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -43,7 +43,8 @@ Alert AlertOfRun(const RunResult& result) {
         if (m.value.IsString()) alert.labels[m.name.GetString()] = m.value.GetString();
       }
     }
-    if (auto url = doc.FindMember("generatorURL"); url != doc.MemberEnd() && url->value.IsString()) {
+    if (auto url = doc.FindMember("generatorURL");
+        url != doc.MemberEnd() && url->value.IsString()) {
       alert.generator_url = url->value.GetString();
     }
   }
@@ -81,12 +82,15 @@ int RunRecordResult(const Args& args) {
   LoadedConfig loaded = LoadConfig(args.config_dir);
   auto store = SqliteStore::Open(args.state_dir);
   if (!store.ok()) {
-    journal.Write(AuditEvent{EventType::kStoreError, LOG_ERR,
-                             "Failed to record the result of " + result.unit + ": " + store.error().message,
-                             {{"UNIT", result.unit}, {"REASON", store.error().message}}});
+    journal.Write(
+        AuditEvent{EventType::kStoreError,
+                   LOG_ERR,
+                   "Failed to record the result of " + result.unit + ": " + store.error().message,
+                   {{"UNIT", result.unit}, {"REASON", store.error().message}}});
     return 1;
   }
-  ResultService service(loaded.config, *store.value(), journal, DeliveryRequestPath(args.state_dir));
+  ResultService service(loaded.config, *store.value(), journal,
+                        DeliveryRequestPath(args.state_dir));
   if (!service.Record(result, AlertOfRun(result)).ok()) return 1;  // journaled by Record
   Aftermath(*store.value(), *store.value(), loaded.config.server, journal,
             DeliveryRequestPath(args.state_dir))

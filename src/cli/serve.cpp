@@ -3,8 +3,8 @@
 // signals are blocked before that thread starts so that only sigtimedwait() here
 // sees them. On the way out the server is quiesced: connections still queued on the
 // socket stay with systemd, which starts us again for them (Accept=no).
-#include <syslog.h>
 #include <signal.h>
+#include <syslog.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -46,13 +46,15 @@ Result<int> TakeListenSocket(const Args& args) {
     return BindListen(args.listen, &port);
   }
   if (n != 1) {
-    return Error{Errc::kInvalidInput, "systemd passed " + std::to_string(n) +
-                                          " sockets; self-heal.socket must have exactly one ListenStream="};
+    return Error{Errc::kInvalidInput,
+                 "systemd passed " + std::to_string(n) +
+                     " sockets; self-heal.socket must have exactly one ListenStream="};
   }
   int fd = SD_LISTEN_FDS_START;
   if (sd_is_socket_inet(fd, AF_UNSPEC, SOCK_STREAM, 1, 0) <= 0) {
     return Error{Errc::kInvalidInput,
-                 "the socket from systemd is not a listening TCP stream socket (ListenStream= with an IP address and port)"};
+                 "the socket from systemd is not a listening TCP stream socket (ListenStream= with "
+                 "an IP address and port)"};
   }
   if (!args.listen.empty()) {
     std::fprintf(stderr, "self-heal serve: --listen ignored, using the socket from systemd\n");
@@ -118,10 +120,14 @@ int RunServe(const Args& args) {
   // aftermath work (metrics, the start-up wake-up), so neither waits on the other's
   // statements. Escalations are queued by the request thread's own transactions.
   auto request_store = SqliteStore::Open(args.state_dir);
-  auto aftermath_store = request_store.ok() ? SqliteStore::Open(args.state_dir) : std::move(request_store);
-  if (!request_store.ok() || !aftermath_store.ok()) {
-    const Error& error = !request_store.ok() ? request_store.error() : aftermath_store.error();
-    return Fatal(journal, EventType::kStoreError, "cannot open the state store: " + error.message);
+  if (!request_store.ok()) {
+    return Fatal(journal, EventType::kStoreError,
+                 "cannot open the state store: " + request_store.error().message);
+  }
+  auto aftermath_store = SqliteStore::Open(args.state_dir);
+  if (!aftermath_store.ok()) {
+    return Fatal(journal, EventType::kStoreError,
+                 "cannot open the state store: " + aftermath_store.error().message);
   }
   SystemdLauncher launcher;
   Aftermath aftermath(*aftermath_store.value(), *aftermath_store.value(), config.server, journal,
@@ -163,7 +169,8 @@ int RunServe(const Args& args) {
   // Requests that finished during the quiesce may have changed state: publish it
   // before leaving.
   if (state_changed) aftermath.Publish(clock.Now());
-  journal.Write(Lifecycle(EventType::kServeStopped, LOG_INFO, "self-heal serve stopped: " + why + ".", why));
+  journal.Write(
+      Lifecycle(EventType::kServeStopped, LOG_INFO, "self-heal serve stopped: " + why + ".", why));
   return 0;
 }
 

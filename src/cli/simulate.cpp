@@ -45,15 +45,19 @@ void PrintJson(const Alert& alert, const Decision& d, const LaunchRequest* launc
   out += ",\"reason\":";
   AppendJsonString(out, d.reason);
   out += ",\"handler\":";
-  if (d.handler) AppendJsonString(out, d.handler->name); else out += "null";
+  if (d.handler)
+    AppendJsonString(out, d.handler->name);
+  else
+    out += "null";
   if (d.attempt > 0) out += ",\"attempt\":" + std::to_string(d.attempt);
   if (launch) {
     out += ",\"unit\":";
     AppendJsonString(out, launch->unit_name);
     out += ",\"user\":";
     AppendJsonString(out, launch->user);
-    out += ",\"timeout_sec\":" +
-           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(launch->timeout).count());
+    out +=
+        ",\"timeout_sec\":" +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(launch->timeout).count());
     out += ",\"argv\":[";
     for (size_t i = 0; i < launch->argv.size(); ++i) {
       if (i) out += ',';
@@ -77,7 +81,8 @@ void PrintText(const Alert& alert, const Decision& d, const LaunchRequest* launc
               EscapeForLog(alert.instance(), 80).c_str(), AlertStatusName(alert.status),
               alert.fingerprint.c_str(), std::string(VerdictName(d.verdict)).c_str());
   std::printf("  why:     %s\n", d.reason.c_str());
-  if (d.handler) std::printf("  handler: %s (%s)\n", d.handler->name.c_str(), d.handler->source_file.c_str());
+  if (d.handler)
+    std::printf("  handler: %s (%s)\n", d.handler->name.c_str(), d.handler->source_file.c_str());
   if (!launch) return;
   std::printf("  unit:    %s\n  user:    %s\n  timeout: %s\n  command:", launch->unit_name.c_str(),
               launch->user.c_str(), FormatTimespan(launch->timeout).c_str());
@@ -115,15 +120,18 @@ int RunSimulate(const Args& args) {
   SystemClock clock;
   for (const Alert& alert : webhook.value().alerts) {
     TimePoint now = clock.Now();
-    Result<History> history = store.LoadHistory(alert, CandidateHandlers(alert, loaded.config), now);
+    Result<History> history =
+        store.LoadHistory(alert, CandidateHandlers(alert, loaded.config), now);
     Decision d = Decide(alert, loaded.config, history.ok() ? history.value() : History{}, now);
     (void)store.Record(alert, d, now, /*escalation=*/nullptr);  // MemoryStore keeps no outbox
     std::optional<LaunchRequest> launch;
     if (d.verdict == Verdict::kLaunch || d.verdict == Verdict::kDryRun) {
       launch = BuildLaunchRequest(alert, *d.handler, d.attempt);
     }
-    if (args.json) PrintJson(alert, d, launch ? &*launch : nullptr);
-    else PrintText(alert, d, launch ? &*launch : nullptr);
+    if (args.json)
+      PrintJson(alert, d, launch ? &*launch : nullptr);
+    else
+      PrintText(alert, d, launch ? &*launch : nullptr);
   }
   return 0;
 }

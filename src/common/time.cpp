@@ -29,12 +29,10 @@ std::optional<TimePoint> ParseRfc3339(std::string_view text) {
   // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
   int year, month, day, hour, minute, second;
   if (text.size() < 20) return std::nullopt;
-  if (!ReadDigits(text, 0, 4, &year) || text[4] != '-' ||
-      !ReadDigits(text, 5, 2, &month) || text[7] != '-' ||
-      !ReadDigits(text, 8, 2, &day) || (text[10] != 'T' && text[10] != 't') ||
-      !ReadDigits(text, 11, 2, &hour) || text[13] != ':' ||
-      !ReadDigits(text, 14, 2, &minute) || text[16] != ':' ||
-      !ReadDigits(text, 17, 2, &second)) {
+  if (!ReadDigits(text, 0, 4, &year) || text[4] != '-' || !ReadDigits(text, 5, 2, &month) ||
+      text[7] != '-' || !ReadDigits(text, 8, 2, &day) || (text[10] != 'T' && text[10] != 't') ||
+      !ReadDigits(text, 11, 2, &hour) || text[13] != ':' || !ReadDigits(text, 14, 2, &minute) ||
+      text[16] != ':' || !ReadDigits(text, 17, 2, &second)) {
     return std::nullopt;
   }
   using namespace std::chrono;
@@ -62,8 +60,8 @@ std::optional<TimePoint> ParseRfc3339(std::string_view text) {
     ++pos;
   } else if (text[pos] == '+' || text[pos] == '-') {
     int oh, om;
-    if (!ReadDigits(text, pos + 1, 2, &oh) || pos + 3 >= text.size() ||
-        text[pos + 3] != ':' || !ReadDigits(text, pos + 4, 2, &om) || oh > 23 || om > 59) {
+    if (!ReadDigits(text, pos + 1, 2, &oh) || pos + 3 >= text.size() || text[pos + 3] != ':' ||
+        !ReadDigits(text, pos + 4, 2, &om) || oh > 23 || om > 59) {
       return std::nullopt;
     }
     offset_minutes = (oh * 60 + om) * (text[pos] == '-' ? -1 : 1);
@@ -74,8 +72,8 @@ std::optional<TimePoint> ParseRfc3339(std::string_view text) {
   if (pos != text.size()) return std::nullopt;
   // A leap second is folded into the next second; nothing here needs better.
   auto days = sys_days(ymd).time_since_epoch();
-  auto total = duration_cast<nanoseconds>(days) + hours(hour) + minutes(minute) +
-               seconds(second) + nanoseconds(nanos) - minutes(offset_minutes);
+  auto total = duration_cast<nanoseconds>(days) + hours(hour) + minutes(minute) + seconds(second) +
+               nanoseconds(nanos) - minutes(offset_minutes);
   return TimePoint(total);
 }
 
@@ -104,17 +102,16 @@ struct Unit {
   int64_t nanos;
 };
 
-constexpr int64_t kUs = 1000, kMs = 1000 * kUs, kS = 1000 * kMs, kMin = 60 * kS,
-                  kH = 60 * kMin, kD = 24 * kH, kW = 7 * kD;
+constexpr int64_t kUs = 1000, kMs = 1000 * kUs, kS = 1000 * kMs, kMin = 60 * kS, kH = 60 * kMin,
+                  kD = 24 * kH, kW = 7 * kD;
 
 // Longest names first so "ms" is not read as "m" + "s".
 constexpr std::array<Unit, 22> kUnits = {{
-    {"usec", kUs},    {"us", kUs},       {"msec", kMs},   {"ms", kMs},
-    {"seconds", kS},  {"second", kS},    {"sec", kS},     {"s", kS},
-    {"minutes", kMin},{"minute", kMin},  {"min", kMin},   {"m", kMin},
-    {"hours", kH},    {"hour", kH},      {"hr", kH},      {"h", kH},
-    {"days", kD},     {"day", kD},       {"d", kD},
-    {"weeks", kW},    {"week", kW},      {"w", kW},
+    {"usec", kUs},  {"us", kUs},  {"msec", kMs}, {"ms", kMs},       {"seconds", kS},
+    {"second", kS}, {"sec", kS},  {"s", kS},     {"minutes", kMin}, {"minute", kMin},
+    {"min", kMin},  {"m", kMin},  {"hours", kH}, {"hour", kH},      {"hr", kH},
+    {"h", kH},      {"days", kD}, {"day", kD},   {"d", kD},         {"weeks", kW},
+    {"week", kW},   {"w", kW},
 }};
 
 }  // namespace
@@ -167,9 +164,8 @@ std::optional<Duration> ParseTimespan(std::string_view text) {
 std::string FormatTimespan(Duration d) {
   int64_t n = d.count();
   if (n == 0) return "0";
-  static constexpr std::array<Unit, 7> kOut = {{{"w", kW}, {"d", kD}, {"h", kH},
-                                               {"min", kMin}, {"s", kS}, {"ms", kMs},
-                                               {"us", kUs}}};
+  static constexpr std::array<Unit, 7> kOut = {
+      {{"w", kW}, {"d", kD}, {"h", kH}, {"min", kMin}, {"s", kS}, {"ms", kMs}, {"us", kUs}}};
   std::string out;
   for (const Unit& unit : kOut) {
     if (n >= unit.nanos) {

@@ -43,9 +43,7 @@ class WallClock {
 
 class SystemClock final : public WallClock {
  public:
-  TimePoint Now() const override {
-    return std::chrono::time_point_cast<Duration>(Clock::now());
-  }
+  TimePoint Now() const override { return std::chrono::time_point_cast<Duration>(Clock::now()); }
 };
 
 }  // namespace selfheal

@@ -17,19 +17,19 @@ namespace selfheal {
 enum class AuthKind { kNone, kBearer, kBasic };
 
 struct ServerConfig {
-  Duration idle_timeout = std::chrono::seconds(30);   // [Server] IdleTimeoutSec=
-  size_t max_body_bytes = 1024 * 1024;                // [Server] MaxBodyBytes=
-  std::string webhook_path = "/";                     // [Server] WebhookPath=
-  unsigned max_connections = 64;                      // [Server] MaxConnections=
-  Duration request_timeout = std::chrono::seconds(10);// [Server] RequestTimeoutSec=
-  AuthKind auth = AuthKind::kNone;                    // [Server] Auth= none|bearer|basic
-  std::string auth_user;                              // [Server] AuthUser= (basic)
+  Duration idle_timeout = std::chrono::seconds(30);     // [Server] IdleTimeoutSec=
+  size_t max_body_bytes = 1024 * 1024;                  // [Server] MaxBodyBytes=
+  std::string webhook_path = "/";                       // [Server] WebhookPath=
+  unsigned max_connections = 64;                        // [Server] MaxConnections=
+  Duration request_timeout = std::chrono::seconds(10);  // [Server] RequestTimeoutSec=
+  AuthKind auth = AuthKind::kNone;                      // [Server] Auth= none|bearer|basic
+  std::string auth_user;                                // [Server] AuthUser= (basic)
   // [Server] AuthSecretFile=; a relative name is looked up in $CREDENTIALS_DIRECTORY
   // (systemd LoadCredential=). The secret itself is never stored in Config.
   std::string auth_secret_file;
-  Duration dedup_window = std::chrono::seconds(60);   // [Policy] DedupWindowSec=
+  Duration dedup_window = std::chrono::seconds(60);        // [Policy] DedupWindowSec=
   std::string alertmanager_url = "http://127.0.0.1:9093";  // [Escalation] AlertmanagerURL=
-  std::vector<std::string> escalate_exec;             // [Escalation] EscalateExec=
+  std::vector<std::string> escalate_exec;                  // [Escalation] EscalateExec=
   // [Metrics] TextfilePath=: the node_exporter textfile; empty disables metrics.
   std::string metrics_textfile = "/var/lib/prometheus/node-exporter/self-heal.prom";
 };
@@ -45,19 +45,19 @@ struct HandlerConfig {
   std::string name;         // file stem of handlers.d/NAME.conf: [A-Za-z0-9_-]{1,64}
   std::string source_file;  // path it was loaded from, for messages
   // [Match]
-  std::string alertname;                 // AlertName=, exact
-  std::vector<std::string> instances;    // Instance=, exact; repeated lines add
-  std::vector<LabelMatcher> labels;      // Label=NAME=VALUE, all must match
+  std::string alertname;               // AlertName=, exact
+  std::vector<std::string> instances;  // Instance=, exact; repeated lines add
+  std::vector<LabelMatcher> labels;    // Label=NAME=VALUE, all must match
   // [Run]
-  std::vector<std::string> exec;         // Exec=: argv[0] absolute, no shell
-  std::string user = "healer";           // User=
+  std::vector<std::string> exec;               // Exec=: argv[0] absolute, no shell
+  std::string user = "healer";                 // User=
   Duration timeout = std::chrono::minutes(5);  // TimeoutSec=
-  HandlerMode mode = HandlerMode::kRun;  // Mode= run|dry-run
-  std::optional<MemoryMax> memory_max;   // MemoryMax=, as systemd reads it
-  std::optional<CpuQuota> cpu_quota;     // CPUQuota=
+  HandlerMode mode = HandlerMode::kRun;        // Mode= run|dry-run
+  std::optional<MemoryMax> memory_max;         // MemoryMax=, as systemd reads it
+  std::optional<CpuQuota> cpu_quota;           // CPUQuota=
   // [Limit]
-  int max_attempts = 3;                              // MaxAttempts=
-  Duration window = std::chrono::hours(4);           // Window=
+  int max_attempts = 3;                     // MaxAttempts=
+  Duration window = std::chrono::hours(4);  // Window=
 };
 
 struct Config {

@@ -25,7 +25,6 @@ struct LoadedHandler {
 // handlers.d/NAME.conf: returns the handler, or nullopt when the file has any error
 // (all of them appended to `errors`).
 std::optional<LoadedHandler> BuildHandler(const std::string& file, const std::string& name,
-                                          const IniDocument& doc,
-                                          std::vector<ConfigError>* errors);
+                                          const IniDocument& doc, std::vector<ConfigError>* errors);
 
 }  // namespace selfheal

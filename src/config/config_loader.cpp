@@ -85,9 +85,9 @@ void CheckOverlaps(const std::vector<LoadedHandler>& handlers, std::vector<Confi
       }
       if (shared.empty()) continue;
       errors->push_back({later.source_file, handlers[j].match_line,
-                         "Handler '" + later.name + "' overlaps handler '" + earlier.name +
-                             "' (" + earlier.source_file + "): both match AlertName='" +
-                             later.alertname + "' on Instance " + Quoted(shared) +
+                         "Handler '" + later.name + "' overlaps handler '" + earlier.name + "' (" +
+                             earlier.source_file + "): both match AlertName='" + later.alertname +
+                             "' on Instance " + Quoted(shared) +
                              "; which handler runs must be unambiguous"});
     }
   }

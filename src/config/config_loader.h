@@ -23,7 +23,10 @@ LoadedConfig LoadConfig(const std::string& dir);
 // Reads the auth secret named by `server.auth_secret_file`, resolving a relative name
 // against $CREDENTIALS_DIRECTORY. One trailing newline is dropped. Errors name the
 // file, never the content.
-struct SecretResult { std::string secret; std::string error; };
+struct SecretResult {
+  std::string secret;
+  std::string error;
+};
 SecretResult ReadAuthSecret(const ServerConfig& server);
 
 }  // namespace selfheal

@@ -15,9 +15,12 @@ constexpr uint64_t kMaxBodyBytes = 64 * 1024 * 1024;
 
 const char* AuthName(AuthKind kind) {
   switch (kind) {
-    case AuthKind::kNone: return "none";
-    case AuthKind::kBearer: return "bearer";
-    case AuthKind::kBasic: return "basic";
+    case AuthKind::kNone:
+      return "none";
+    case AuthKind::kBearer:
+      return "bearer";
+    case AuthKind::kBasic:
+      return "basic";
   }
   return "?";
 }

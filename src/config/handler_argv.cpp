@@ -22,11 +22,21 @@ bool ReadEscape(std::string_view text, size_t* pos, std::string* word, std::stri
   }
   char c = text[*pos + 1];
   switch (c) {
-    case '\\': case '"': case '\'': case ' ': word->push_back(c); break;
-    case 't': word->push_back('\t'); break;
-    case 'n': word->push_back('\n'); break;
+    case '\\':
+    case '"':
+    case '\'':
+    case ' ':
+      word->push_back(c);
+      break;
+    case 't':
+      word->push_back('\t');
+      break;
+    case 'n':
+      word->push_back('\n');
+      break;
     default:
-      *error = std::string("unknown escape '\\") + c + "'; allowed: \\\\ \\\" \\' \\<space> \\t \\n";
+      *error =
+          std::string("unknown escape '\\") + c + "'; allowed: \\\\ \\\" \\' \\<space> \\t \\n";
       return false;
   }
   *pos += 2;
@@ -63,7 +73,8 @@ Result<std::vector<std::string>> SplitCommandLine(std::string_view text) {
       while (pos < text.size() && !IsBlank(text[pos])) {
         char c = text[pos];
         if (c == '"' || c == '\'') {
-          return Invalid(std::string("a ") + c + " quote may only open a word; quote the whole word");
+          return Invalid(std::string("a ") + c +
+                         " quote may only open a word; quote the whole word");
         }
         if (c == '\\') {
           if (!ReadEscape(text, &pos, &word, &error)) return Invalid(error);
@@ -103,11 +114,20 @@ std::string FormatCommandLine(const std::vector<std::string>& argv) {
     out.push_back('"');
     for (char c : word) {
       switch (c) {
-        case '\\': out += "\\\\"; break;
-        case '"': out += "\\\""; break;
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        default: out.push_back(c);
+        case '\\':
+          out += "\\\\";
+          break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        default:
+          out.push_back(c);
       }
     }
     out.push_back('"');

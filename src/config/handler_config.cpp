@@ -49,8 +49,7 @@ std::vector<KeyRule> HandlerRules(HandlerConfig& h) {
          return {};
        },
        ResetTo(&h.alertname, d.alertname)},
-      {"Match", "Instance",
-       [&h](std::string_view v) { return AddInstances(v, &h.instances); },
+      {"Match", "Instance", [&h](std::string_view v) { return AddInstances(v, &h.instances); },
        ResetTo(&h.instances, d.instances)},
       {"Match", "Label", [&h](std::string_view v) { return AddLabel(v, &h.labels); },
        ResetTo(&h.labels, d.labels)},

@@ -95,8 +95,8 @@ struct ParseState {
     }
     if (l.empty() || l.front() == '#' || l.front() == ';') return {};
     if (l.front() == '[') {
-      std::string_view name = l.size() >= 2 && l.back() == ']' ? l.substr(1, l.size() - 2)
-                                                               : std::string_view{};
+      std::string_view name =
+          l.size() >= 2 && l.back() == ']' ? l.substr(1, l.size() - 2) : std::string_view{};
       if (!IsName(name, true)) {
         Fail("Invalid section header '" + std::string(l) +
              "': expected [Name] with letters, digits, '-' or '_'");
@@ -118,7 +118,8 @@ struct ParseState {
     }
     std::string_view key = Trim(l.substr(0, eq));
     if (!IsName(key, false)) {
-      Fail("Invalid key '" + std::string(key) + "': expected letters and digits, as in TimeoutSec=");
+      Fail("Invalid key '" + std::string(key) +
+           "': expected letters and digits, as in TimeoutSec=");
       return {};
     }
     if (after_bad_header) return {};

@@ -6,8 +6,8 @@
 //
 // Nothing else: no end-of-line comments (as in systemd, a comment is a line of its
 // own; a value with ' #' or ' ;' in it is refused, so that a comment meant for a person
-// never becomes data), no continuation lines, no `name: value`. What a key means is the loader's business;
-// this layer only says where each assignment is.
+// never becomes data), no continuation lines, no `name: value`. What a key means is the loader's
+// business; this layer only says where each assignment is.
 #pragma once
 
 #include <string>
@@ -26,13 +26,13 @@ struct IniSection {
 struct IniAssignment {
   std::string section;  // never empty: assignments before any header are errors
   std::string key;
-  std::string value;    // may be empty: `Key=` (systemd: reset to the default)
+  std::string value;  // may be empty: `Key=` (systemd: reset to the default)
   int line = 0;
 };
 
 struct IniDocument {
-  std::vector<IniSection> sections;         // every valid header, in file order
-  std::vector<IniAssignment> assignments;   // in file order
+  std::vector<IniSection> sections;        // every valid header, in file order
+  std::vector<IniAssignment> assignments;  // in file order
 };
 
 // Parses `text`, the contents of `file` (used only to name errors). Syntax errors are

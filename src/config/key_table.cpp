@@ -52,9 +52,9 @@ KeyLines ApplyKeyRules(const std::string& file, const IniDocument& doc,
     if (IsKnownSection(rules, section.name)) {
       lines.sections.emplace(section.name, section.line);
     } else {
-      errors->push_back({file, section.line,
-                         "Unknown section [" + section.name + "]; allowed: " +
-                             AllowedSections(rules)});
+      errors->push_back(
+          {file, section.line,
+           "Unknown section [" + section.name + "]; allowed: " + AllowedSections(rules)});
     }
   }
   for (const IniAssignment& a : doc.assignments) {
@@ -65,8 +65,8 @@ KeyLines ApplyKeyRules(const std::string& file, const IniDocument& doc,
     }
     if (rule == nullptr) {
       errors->push_back({file, a.line,
-                         "Unknown key '" + a.key + "' in [" + a.section + "]; allowed: " +
-                             AllowedKeys(rules, a.section)});
+                         "Unknown key '" + a.key + "' in [" + a.section +
+                             "]; allowed: " + AllowedKeys(rules, a.section)});
       continue;
     }
     lines.keys[a.key] = a.line;
@@ -77,15 +77,15 @@ KeyLines ApplyKeyRules(const std::string& file, const IniDocument& doc,
     std::string allowed = rule->set(a.value);
     if (!allowed.empty()) {
       lines.refused.insert(a.key);
-      errors->push_back({file, a.line,
-                         "Invalid value '" + a.value + "' for " + a.key + "=: " + allowed});
+      errors->push_back(
+          {file, a.line, "Invalid value '" + a.value + "' for " + a.key + "=: " + allowed});
     }
   }
   return lines;
 }
 
 std::function<std::string(std::string_view)> SetTimespan(Duration* out, Duration min,
-                                                         std::string allowed) {
+                                                         const std::string& allowed) {
   return [out, min, allowed](std::string_view value) -> std::string {
     auto span = ParseTimespan(value);
     if (!span || *span < min) return "expected " + allowed;
@@ -95,7 +95,7 @@ std::function<std::string(std::string_view)> SetTimespan(Duration* out, Duration
 }
 
 std::function<std::string(std::string_view)> SetInteger(int64_t min, int64_t max,
-                                                        std::function<void(int64_t)> store) {
+                                                        const std::function<void(int64_t)>& store) {
   return [min, max, store](std::string_view value) -> std::string {
     auto number = ParseUnsigned(value);
     if (!number || *number < min || *number > max) {

@@ -51,9 +51,9 @@ std::vector<KeyRule> HandlerKeyRules(HandlerConfig* handler);
 
 // Setters for the common value kinds. Each writes to *out only when the value is good.
 std::function<std::string(std::string_view)> SetTimespan(Duration* out, Duration min,
-                                                         std::string allowed);
+                                                         const std::string& allowed);
 std::function<std::string(std::string_view)> SetInteger(int64_t min, int64_t max,
-                                                        std::function<void(int64_t)> store);
+                                                        const std::function<void(int64_t)>& store);
 std::function<std::string(std::string_view)> SetExec(std::vector<std::string>* out);
 
 template <typename T>

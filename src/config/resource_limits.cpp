@@ -42,12 +42,10 @@ Result<MemoryMax> ParseMemoryMax(std::string_view text) {
     if (!permyriad.ok()) return Refused(permyriad.error().message, kMemoryMaxSyntax);
     const int p = permyriad.value();
     if (p > kPermyriadOfAll) {
-      return Refused("more than 100%",
-                     kMemoryMaxSyntax);
+      return Refused("more than 100%", kMemoryMaxSyntax);
     }
     if (p == 0) {
-      return Refused("leaves no memory",
-                     kMemoryMaxSyntax);
+      return Refused("leaves no memory", kMemoryMaxSyntax);
     }
     // systemd's UINT32_SCALE_FROM_PERMYRIAD(): rounded to the nearest.
     const uint64_t scale =
@@ -58,8 +56,7 @@ Result<MemoryMax> ParseMemoryMax(std::string_view text) {
   Result<uint64_t> bytes = ParseSystemdSize(text);
   if (!bytes.ok()) return Refused(bytes.error().message, kMemoryMaxSyntax);
   if (bytes.value() == 0) {
-    return Refused("leaves no memory",
-                   kMemoryMaxSyntax);
+    return Refused("leaves no memory", kMemoryMaxSyntax);
   }
   return MemoryMax{MemoryMax::Kind::kBytes, bytes.value(), 0};
 }
@@ -68,8 +65,7 @@ Result<CpuQuota> ParseCpuQuota(std::string_view text) {
   Result<int> permyriad = ParseSystemdPermyriad(text);
   if (!permyriad.ok()) return Refused(permyriad.error().message, kCpuQuotaSyntax);
   if (permyriad.value() == 0) {
-    return Refused("leaves no CPU time",
-                   kCpuQuotaSyntax);
+    return Refused("leaves no CPU time", kCpuQuotaSyntax);
   }
   // systemd: permyriad × USEC_PER_SEC / 10000; INT_MAX × 100 fits in 64 bits.
   return CpuQuota{static_cast<uint64_t>(permyriad.value()) * 100};

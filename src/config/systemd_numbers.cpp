@@ -28,9 +28,7 @@ constexpr Suffix kIecSuffixes[] = {
 };
 
 // The cause alone: the caller names the key and quotes the value.
-Error Invalid(const std::string& why) {
-  return Error{Errc::kInvalidInput, why};
-}
+Error Invalid(const std::string& why) { return Error{Errc::kInvalidInput, why}; }
 
 bool HasNul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
 
@@ -72,8 +70,9 @@ Result<int> ParseParts(std::string_view whole, std::string_view symbol, int plac
   if (dot != std::string_view::npos) {
     std::string_view digits = number.substr(dot + 1);
     if (places == 0 || digits.empty() || digits.size() > static_cast<size_t>(places)) {
-      return Invalid("more decimals than systemd takes: two for %, one for ‰, "
-                            "none for ‱");
+      return Invalid(
+          "more decimals than systemd takes: two for %, one for ‰, "
+          "none for ‱");
     }
     for (char c : digits) {
       if (!IsAsciiDigit(c)) return Invalid("not a number");

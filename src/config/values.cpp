@@ -41,12 +41,23 @@ std::optional<uint64_t> ParseByteSize(std::string_view text) {
   uint64_t scale = 1;
   if (!text.empty()) {
     switch (text.back()) {
-      case 'B': scale = 1; break;
-      case 'K': scale = uint64_t{1} << 10; break;
-      case 'M': scale = uint64_t{1} << 20; break;
-      case 'G': scale = uint64_t{1} << 30; break;
-      case 'T': scale = uint64_t{1} << 40; break;
-      default: scale = 0;
+      case 'B':
+        scale = 1;
+        break;
+      case 'K':
+        scale = uint64_t{1} << 10;
+        break;
+      case 'M':
+        scale = uint64_t{1} << 20;
+        break;
+      case 'G':
+        scale = uint64_t{1} << 30;
+        break;
+      case 'T':
+        scale = uint64_t{1} << 40;
+        break;
+      default:
+        scale = 0;
     }
     if (scale != 0) text.remove_suffix(1);
   }
@@ -86,8 +97,8 @@ bool IsValidUserName(std::string_view text) {
 bool IsValidHandlerName(std::string_view text) {
   if (text.empty() || text.size() > 64) return false;
   for (char c : text) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '_' ||
-              c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;

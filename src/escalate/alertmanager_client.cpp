@@ -81,15 +81,15 @@ Status AlertmanagerClient::Post(const std::string& payload) const {
 
   std::string answer;
   char curl_error[CURL_ERROR_SIZE] = "";
-  long timeout_ms = static_cast<long>(
-      std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(timeout_).count()));
+  long timeout_ms = static_cast<long>(std::max<int64_t>(
+      1, std::chrono::duration_cast<std::chrono::milliseconds>(timeout_).count()));
   CURL* h = easy.get();
   curl_easy_setopt(h, CURLOPT_URL, url_.c_str());
 #if LIBCURL_VERSION_NUM >= 0x075500  // 7.85.0
   CURLcode restricted = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-  CURLcode restricted = curl_easy_setopt(h, CURLOPT_PROTOCOLS,
-                                         static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+  CURLcode restricted =
+      curl_easy_setopt(h, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
   if (restricted != CURLE_OK) {
     return Error{Errc::kInternal, "Failed to restrict libcurl to http and https: " +

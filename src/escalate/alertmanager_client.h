@@ -16,8 +16,7 @@ class AlertmanagerClient {
   // `base_url` as in [Escalation] AlertmanagerURL=, e.g. "http://127.0.0.1:9093" (a
   // trailing '/' is ignored). `timeout` bounds one Post() as a whole: connect, send and
   // the answer.
-  explicit AlertmanagerClient(std::string base_url,
-                              Duration timeout = std::chrono::seconds(5));
+  explicit AlertmanagerClient(std::string base_url, Duration timeout = std::chrono::seconds(5));
 
   // POSTs `payload` (application/json) once; never retries, never follows redirects,
   // never uses a proxy from the environment, speaks http and https only.

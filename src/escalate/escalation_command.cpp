@@ -19,13 +19,14 @@ LaunchRequest BuildEscalationCommand(const Escalation& e, const std::vector<std:
   r.user = HandlerConfig{}.user;  // healer: the handlers' default, never root
   r.timeout = std::chrono::minutes(5);
   std::string id = std::to_string(e.id);
-  r.environment = {{"SELF_HEAL_ALERTNAME", e.alertname},
-                   {"SELF_HEAL_INSTANCE", e.instance},
-                   {"SELF_HEAL_HANDLER", e.handler},
-                   {"SELF_HEAL_ESCALATION_ID", id},
-                   {"SELF_HEAL_SUMMARY", PayloadAnnotation(e.payload, "summary").value_or("")},
-                   {"SELF_HEAL_DESCRIPTION", PayloadAnnotation(e.payload, "description").value_or("")},
-                   {"SELF_HEAL_ESCALATION_JSON", e.payload}};
+  r.environment = {
+      {"SELF_HEAL_ALERTNAME", e.alertname},
+      {"SELF_HEAL_INSTANCE", e.instance},
+      {"SELF_HEAL_HANDLER", e.handler},
+      {"SELF_HEAL_ESCALATION_ID", id},
+      {"SELF_HEAL_SUMMARY", PayloadAnnotation(e.payload, "summary").value_or("")},
+      {"SELF_HEAL_DESCRIPTION", PayloadAnnotation(e.payload, "description").value_or("")},
+      {"SELF_HEAL_ESCALATION_JSON", e.payload}};
   r.log_extra_fields = {{"SELF_HEAL_ALERTNAME", e.alertname},
                         {"SELF_HEAL_INSTANCE", e.instance},
                         {"SELF_HEAL_HANDLER", e.handler},

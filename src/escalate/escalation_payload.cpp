@@ -65,9 +65,9 @@ LabelSet EscalationAnnotations(const EscalationFacts& f) {
   const std::string last_result = f.last_result.empty() ? "unknown" : f.last_result;
   std::string description =
       "Handler '" + f.handler + "' ran " + std::to_string(f.attempts) + " of " +
-      std::to_string(f.max_attempts) + " attempts within " + window +
-      " without healing '" + f.alertname + "' on '" + f.instance + "'; the last result was '" +
-      last_result + "'" + (f.unit.empty() ? "" : " (unit " + f.unit + ")") +
+      std::to_string(f.max_attempts) + " attempts within " + window + " without healing '" +
+      f.alertname + "' on '" + f.instance + "'; the last result was '" + last_result + "'" +
+      (f.unit.empty() ? "" : " (unit " + f.unit + ")") +
       ". The breaker is open: self-heal will not act on this instance again until the "
       "window has passed or someone runs: self-heal reset " +
       ShellQuote(f.handler) + " " + ShellQuote(f.instance) + ". History: " + journal;

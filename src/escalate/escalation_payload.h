@@ -15,17 +15,17 @@ namespace selfheal {
 
 // What a human needs to know about one breaker opening of (handler, instance).
 struct EscalationFacts {
-  std::string alertname;    // of the alert that was being healed
+  std::string alertname;  // of the alert that was being healed
   std::string instance;
   std::string fingerprint;  // Alertmanager's; may be empty
   std::string handler;
-  int attempts = 0;         // launches in the window when the breaker opened
-  int max_attempts = 0;     // the handler's MaxAttempts=
-  Duration window{};        // the handler's Window=
-  std::string last_result;  // OutcomeName of the last run, e.g. "failed"; "" = unknown
-  std::string unit;         // the last handler unit, e.g. self-heal-nginx-1a2b3c4d.service
-  TimePoint opened_at;      // when the breaker opened
-  LabelSet labels;          // the original alert's labels
+  int attempts = 0;           // launches in the window when the breaker opened
+  int max_attempts = 0;       // the handler's MaxAttempts=
+  Duration window{};          // the handler's Window=
+  std::string last_result;    // OutcomeName of the last run, e.g. "failed"; "" = unknown
+  std::string unit;           // the last handler unit, e.g. self-heal-nginx-1a2b3c4d.service
+  TimePoint opened_at;        // when the breaker opened
+  LabelSet labels;            // the original alert's labels
   std::string generator_url;  // the original alert's generatorURL; may be empty
 };
 
@@ -52,8 +52,7 @@ std::string BuildEscalationPayload(const EscalationFacts& f);
 // The annotation `name` of the first alert in a payload built by
 // BuildEscalationPayload; nullopt if the payload is not such a body or lacks it. Lets
 // the outbox quote what was sent without keeping a second copy of the facts.
-std::optional<std::string> PayloadAnnotation(std::string_view payload,
-                                             std::string_view name);
+std::optional<std::string> PayloadAnnotation(std::string_view payload, std::string_view name);
 
 // Quotes `arg` for a POSIX shell when it holds anything beyond [A-Za-z0-9_./:=@%+,-]:
 // single quotes, with ' written as '\''. Used for the journalctl hint only.

@@ -23,18 +23,15 @@ namespace {
 constexpr Duration kFirstBackoff = std::chrono::seconds(5);
 constexpr Duration kMaxBackoff = std::chrono::minutes(10);
 
-AuditEvent EscalationEvent(const Escalation& e, int priority, std::string message,
-                           int tries, std::string reason) {
+AuditEvent EscalationEvent(const Escalation& e, int priority, std::string message, int tries,
+                           std::string reason) {
   AuditEvent event;
   event.type = EventType::kEscalation;
   event.priority = priority;
   event.message = std::move(message);
-  event.fields = {{"ALERTNAME", e.alertname},
-                  {"INSTANCE", e.instance},
-                  {"HANDLER", e.handler},
-                  {"ESCALATION_ID", std::to_string(e.id)},
-                  {"TRIES", std::to_string(tries)},
-                  {"REASON", std::move(reason)}};
+  event.fields = {{"ALERTNAME", e.alertname},       {"INSTANCE", e.instance},
+                  {"HANDLER", e.handler},           {"ESCALATION_ID", std::to_string(e.id)},
+                  {"TRIES", std::to_string(tries)}, {"REASON", std::move(reason)}};
   // The original alert's fingerprint joins delivery to the alert's story
   // (journalctl SELF_HEAL_FINGERPRINT=…).
   if (std::optional<std::string> fp = PayloadAnnotation(e.payload, "fingerprint")) {
@@ -68,18 +65,18 @@ void Earliest(std::optional<TimePoint>& slot, TimePoint t) {
 
 void Delivered(const Escalation& e, JournalSink& journal) {
   std::optional<std::string> attempts = PayloadAnnotation(e.payload, "attempts");
-  journal.Write(EscalationEvent(
-      e, LOG_CRIT,
-      "Escalated " + Key(e) + " to Alertmanager: breaker of '" + e.handler + "' is open" +
-          (attempts ? " after " + *attempts + " attempts." : "."),
-      e.tries + 1, "delivered"));
+  journal.Write(EscalationEvent(e, LOG_CRIT,
+                                "Escalated " + Key(e) + " to Alertmanager: breaker of '" +
+                                    e.handler + "' is open" +
+                                    (attempts ? " after " + *attempts + " attempts." : "."),
+                                e.tries + 1, "delivered"));
 }
 
 void CommandStarted(const Escalation& e, JournalSink& journal) {
-  journal.Write(EscalationEvent(e, LOG_NOTICE,
-                                "Started the escalation command for " + Key(e) + " as " +
-                                    EscalationCommandUnit(e.id) + ".",
-                                e.tries + 1, "command-started"));
+  journal.Write(EscalationEvent(
+      e, LOG_NOTICE,
+      "Started the escalation command for " + Key(e) + " as " + EscalationCommandUnit(e.id) + ".",
+      e.tries + 1, "command-started"));
 }
 
 void CommandDropped(const Escalation& e, JournalSink& journal) {
@@ -95,25 +92,24 @@ TimePoint Failed(const Escalation& e, const std::string& error, JournalSink& jou
                  TimePoint now) {
   const int tries = e.tries + 1;
   const Duration wait = Backoff(tries);
-  journal.Write(EscalationEvent(
-      e, LOG_ERR,
-      "Failed to deliver escalation of " + Key(e) + " (handler '" + e.handler + "', try " +
-          std::to_string(tries) + "): " + error + ", retrying in " + FormatTimespan(wait) + ".",
-      tries, error));
+  journal.Write(EscalationEvent(e, LOG_ERR,
+                                "Failed to deliver escalation of " + Key(e) + " (handler '" +
+                                    e.handler + "', try " + std::to_string(tries) + "): " + error +
+                                    ", retrying in " + FormatTimespan(wait) + ".",
+                                tries, error));
   return now + wait;
 }
 
-void Mark(Outbox& store, const Escalation& e, const EscalationMark& mark,
-          JournalSink& journal) {
+void Mark(Outbox& store, const Escalation& e, const EscalationMark& mark, JournalSink& journal) {
   Status marked = store.MarkEscalation(e.id, mark);
   if (marked.ok()) return;
   bool done = mark.delivered && mark.command_started;
-  journal.Write(StoreErrorEvent(
-      &e,
-      "Failed to record the delivery round of escalation " + std::to_string(e.id) + " of " +
-          Key(e) + ": " + marked.error().message +
-          (done ? "; it may be sent again." : ", retrying anyway."),
-      marked.error()));
+  journal.Write(StoreErrorEvent(&e,
+                                "Failed to record the delivery round of escalation " +
+                                    std::to_string(e.id) + " of " + Key(e) + ": " +
+                                    marked.error().message +
+                                    (done ? "; it may be sent again." : ", retrying anyway."),
+                                marked.error()));
 }
 
 }  // namespace
@@ -124,8 +120,7 @@ Duration Backoff(int tries) {
   return std::min(wait, kMaxBackoff);
 }
 
-DeliveryReport DeliverDue(Outbox& store,
-                          const std::function<Status(const Escalation&)>& send,
+DeliveryReport DeliverDue(Outbox& store, const std::function<Status(const Escalation&)>& send,
                           JournalSink& journal, TimePoint now,
                           const std::function<Status(const Escalation&)>& start_command) {
   DeliveryReport report;
@@ -133,9 +128,8 @@ DeliveryReport DeliverDue(Outbox& store,
   if (!due.ok()) {
     const Duration wait = Backoff(1);
     journal.Write(StoreErrorEvent(nullptr,
-                                  "Failed to read the escalation outbox: " +
-                                      due.error().message + ", retrying in " +
-                                      FormatTimespan(wait) + ".",
+                                  "Failed to read the escalation outbox: " + due.error().message +
+                                      ", retrying in " + FormatTimespan(wait) + ".",
                                   due.error()));
     report.next_due = now + wait;
     return report;
@@ -166,8 +160,8 @@ DeliveryReport DeliverDue(Outbox& store,
         mark.command_started = true;
         CommandStarted(e, journal);
       } else {
-        error += (error.empty() ? "" : "; ") +
-                 std::string("EscalateExec= could not start: ") + started.error().message;
+        error += (error.empty() ? "" : "; ") + std::string("EscalateExec= could not start: ") +
+                 started.error().message;
       }
     }
     if (error.empty()) {
@@ -183,10 +177,10 @@ DeliveryReport DeliverDue(Outbox& store,
 
   Result<std::vector<Escalation>> pending = store.PendingEscalations();
   if (!pending.ok()) {
-    journal.Write(StoreErrorEvent(nullptr,
-                                  "Failed to list pending escalations: " +
-                                      pending.error().message + ", retrying later.",
-                                  pending.error()));
+    journal.Write(StoreErrorEvent(
+        nullptr,
+        "Failed to list pending escalations: " + pending.error().message + ", retrying later.",
+        pending.error()));
     report.next_due = retry_at ? retry_at : std::optional<TimePoint>(now + Backoff(1));
     return report;
   }

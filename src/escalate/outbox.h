@@ -36,8 +36,7 @@ struct DeliveryReport {
 // When the store cannot be read or written it journals kStoreError at err and goes
 // on; an escalation whose delivery could not be marked may be sent again later
 // (Alertmanager merges an identical alert), never lost.
-DeliveryReport DeliverDue(Outbox& store,
-                          const std::function<Status(const Escalation&)>& send,
+DeliveryReport DeliverDue(Outbox& store, const std::function<Status(const Escalation&)>& send,
                           JournalSink& journal, TimePoint now,
                           const std::function<Status(const Escalation&)>& start_command = {});
 

@@ -18,8 +18,7 @@ std::string DeliveryRequestPath(const std::string& state_dir) {
 Status RequestDelivery(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
-    return Error{Errc::kUnavailable,
-                 "cannot create '" + path + "': " + std::strerror(errno)};
+    return Error{Errc::kUnavailable, "cannot create '" + path + "': " + std::strerror(errno)};
   }
   ::close(fd);
   return Ok();

@@ -78,8 +78,7 @@ std::optional<Credentials> ParseAuthorization(std::string_view header) {
     // RFC 7617: the user-id cannot contain ':', the password can.
     size_t colon = decoded->find(':');
     if (colon == std::string::npos) return std::nullopt;
-    return Credentials{AuthKind::kBasic, decoded->substr(0, colon),
-                       decoded->substr(colon + 1)};
+    return Credentials{AuthKind::kBasic, decoded->substr(0, colon), decoded->substr(colon + 1)};
   }
   return std::nullopt;
 }
@@ -100,9 +99,12 @@ bool CheckAuthorization(std::optional<std::string_view> header, AuthKind kind,
 
 std::string_view AuthChallenge(AuthKind kind) {
   switch (kind) {
-    case AuthKind::kBearer: return "Bearer realm=\"self-heal\"";
-    case AuthKind::kBasic: return "Basic realm=\"self-heal\"";
-    case AuthKind::kNone: break;
+    case AuthKind::kBearer:
+      return "Bearer realm=\"self-heal\"";
+    case AuthKind::kBasic:
+      return "Basic realm=\"self-heal\"";
+    case AuthKind::kNone:
+      break;
   }
   return "";
 }

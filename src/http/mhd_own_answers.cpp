@@ -95,8 +95,7 @@ void OwnAnswerJournal::ConnectionClosed(ConnectionState& state) {
   }
   // Has the client sent something that never became a request we saw? Connections
   // whose counters the kernel does not give (not TCP) are never journaled from here.
-  std::optional<TcpCounters> counters =
-      state.in_request ? std::nullopt : ReadTcpCounters(state.fd);
+  std::optional<TcpCounters> counters = state.in_request ? std::nullopt : ReadTcpCounters(state.fd);
   if (counters) {
     // After the last request we saw ended, at most a FIN was written by an idle close.
     const bool answered = counters->bytes_written > state.written + 1;

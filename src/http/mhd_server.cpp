@@ -47,8 +47,8 @@ namespace selfheal {
 
 namespace {
 
-constexpr unsigned kConnectionsBeyondLimit = 16;      // answered 503, not dropped
-constexpr uint64_t kMaxDiscardBytes = 1024 * 1024;    // of a chunked body over the limit
+constexpr unsigned kConnectionsBeyondLimit = 16;    // answered 503, not dropped
+constexpr uint64_t kMaxDiscardBytes = 1024 * 1024;  // of a chunked body over the limit
 constexpr const char* kJson = "application/json";
 
 using Headers = ResponseHeaders;
@@ -73,8 +73,7 @@ std::optional<std::string_view> HeaderOf(MHD_Connection* connection, const char*
 class MhdServer final : public HttpServer {
  public:
   MhdServer(const ServerOptions& options, WebhookHandler handler, JournalSink& journal)
-      : options_(options), handler_(std::move(handler)), journal_(journal),
-        own_answers_(journal) {}
+      : options_(options), handler_(std::move(handler)), journal_(journal), own_answers_(journal) {}
 
   ~MhdServer() override {
     // With MHD_USE_ITC, stopping signals the thread instead of shutdown()ing the
@@ -89,26 +88,24 @@ class MhdServer final : public HttpServer {
  private:
   static void* OnUri(void* cls, const char* uri, MHD_Connection* connection);
   static MHD_Result OnAccess(void* cls, MHD_Connection* connection, const char* url,
-                             const char* method, const char* version,
-                             const char* upload_data, size_t* upload_data_size,
-                             void** request_context);
+                             const char* method, const char* version, const char* upload_data,
+                             size_t* upload_data_size, void** request_context);
   static void OnCompleted(void* cls, MHD_Connection* connection, void** request_context,
                           MHD_RequestTerminationCode code);
   static void OnConnection(void* cls, MHD_Connection* connection, void** socket_context,
                            MHD_ConnectionNotificationCode code);
   static void OnLog(void* cls, const char* format, va_list args);
 
-  MHD_Result Access(MHD_Connection* connection, std::string_view url,
-                    std::string_view method, const char* upload_data,
-                    size_t* upload_data_size, RequestContext& request);
-  MHD_Result CheckHeaders(MHD_Connection* connection, std::string_view url,
-                          std::string_view method, RequestContext& request);
-  MHD_Result ReadBody(const char* data, size_t* size, RequestContext& request);
-  MHD_Result Answer(MHD_Connection* connection, std::string_view url,
-                    std::string_view method, RequestContext& request);
-  MHD_Result Reject(MHD_Connection* connection, std::string_view url,
-                    std::string_view method, RequestContext& request, unsigned status,
-                    const char* reason, const std::string& detail, Headers headers = {});
+  MHD_Result Access(MHD_Connection* connection, std::string_view url, std::string_view method,
+                    const char* upload_data, size_t* upload_data_size, RequestContext& request);
+  MHD_Result CheckHeaders(MHD_Connection* connection, std::string_view url, std::string_view method,
+                          RequestContext& request);
+  MHD_Result ReadBody(const char* data, size_t* size, RequestContext& request) const;
+  MHD_Result Answer(MHD_Connection* connection, std::string_view url, std::string_view method,
+                    RequestContext& request);
+  MHD_Result Reject(MHD_Connection* connection, std::string_view url, std::string_view method,
+                    RequestContext& request, unsigned status, const char* reason,
+                    const std::string& detail, const Headers& headers = {});
   MHD_Result Send(MHD_Connection* connection, RequestContext& request, unsigned status,
                   const std::string& body, const Headers& headers, bool close);
 
@@ -124,30 +121,25 @@ class MhdServer final : public HttpServer {
 };
 
 Status MhdServer::Run(int listen_fd) {
-  const auto timeout_s = std::chrono::duration_cast<std::chrono::seconds>(
-                             options_.request_timeout).count();
+  const auto timeout_s =
+      std::chrono::duration_cast<std::chrono::seconds>(options_.request_timeout).count();
   const unsigned timeout = static_cast<unsigned>(std::clamp<long long>(timeout_s, 1, 86400));
   const unsigned mhd_limit = options_.max_connections + kConnectionsBeyondLimit;
   // MHD_USE_ERROR_LOG: its messages go to OnLog only (never to stderr), which keeps
   // the statuses of the answers libmicrohttpd gives by itself.
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-  flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL
-                                                                   : MHD_USE_POLL;
+  flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
   daemon_ = MHD_start_daemon(
-      flags, 0, nullptr, nullptr, &MhdServer::OnAccess, this,
-      MHD_OPTION_EXTERNAL_LOGGER, &MhdServer::OnLog, this,  // first, or some go to stderr
-      MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(listen_fd),
-      MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, kConnectionMemoryBytes,
-      MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
-      MHD_OPTION_URI_LOG_CALLBACK, &MhdServer::OnUri, this,
-      MHD_OPTION_NOTIFY_COMPLETED, &MhdServer::OnCompleted, this,
-      MHD_OPTION_NOTIFY_CONNECTION, &MhdServer::OnConnection, this,
-      MHD_OPTION_END);
+      flags, 0, nullptr, nullptr, &MhdServer::OnAccess, this, MHD_OPTION_EXTERNAL_LOGGER,
+      &MhdServer::OnLog, this,  // first, or some go to stderr
+      MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(listen_fd), MHD_OPTION_CONNECTION_TIMEOUT,
+      timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, kConnectionMemoryBytes,
+      MHD_OPTION_CONNECTION_LIMIT, mhd_limit, MHD_OPTION_URI_LOG_CALLBACK, &MhdServer::OnUri, this,
+      MHD_OPTION_NOTIFY_COMPLETED, &MhdServer::OnCompleted, this, MHD_OPTION_NOTIFY_CONNECTION,
+      &MhdServer::OnConnection, this, MHD_OPTION_END);
   if (daemon_ == nullptr) {
     return Error{Errc::kInternal, "libmicrohttpd refused to serve on fd " +
-                                      std::to_string(listen_fd) +
-                                      " (not a listening TCP socket?)"};
+                                      std::to_string(listen_fd) + " (not a listening TCP socket?)"};
   }
   return Ok();
 }
@@ -275,7 +267,7 @@ MHD_Result MhdServer::CheckHeaders(MHD_Connection* connection, std::string_view 
       return Send(connection, request, MHD_HTTP_OK, "{\"status\":\"ok\"}", {}, false);
     case HeadVerdict::Action::kRefuse:
       return Reject(connection, url, method, request, verdict.status, verdict.reason,
-                    verdict.detail, std::move(verdict.headers));
+                    verdict.detail, verdict.headers);
     case HeadVerdict::Action::kReadBody:
       break;
   }
@@ -284,7 +276,7 @@ MHD_Result MhdServer::CheckHeaders(MHD_Connection* connection, std::string_view 
   return MHD_YES;
 }
 
-MHD_Result MhdServer::ReadBody(const char* data, size_t* size, RequestContext& request) {
+MHD_Result MhdServer::ReadBody(const char* data, size_t* size, RequestContext& request) const {
   const size_t n = *size;
   *size = 0;
   if (!request.too_large && n > options_.max_body_bytes - request.body.size()) {
@@ -304,45 +296,41 @@ MHD_Result MhdServer::ReadBody(const char* data, size_t* size, RequestContext& r
 MHD_Result MhdServer::Answer(MHD_Connection* connection, std::string_view url,
                              std::string_view method, RequestContext& request) {
   if (request.too_large) {
-    return Reject(connection, url, method, request, MHD_HTTP_CONTENT_TOO_LARGE,
-                  "body-too-large",
+    return Reject(connection, url, method, request, MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large",
                   "chunked body of " + std::to_string(request.dropped) +
-                      " bytes exceeds the limit of " +
-                      std::to_string(options_.max_body_bytes) + " bytes");
+                      " bytes exceeds the limit of " + std::to_string(options_.max_body_bytes) +
+                      " bytes");
   }
   HttpResponse response;
   try {
     response = handler_(WebhookRequest{std::move(request.body), RemoteOf(connection),
                                        std::string(method), std::string(url)});
   } catch (const std::exception& e) {
-    return Reject(connection, url, method, request, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                  "handler-error", std::string("handler failed: ") + e.what());
+    return Reject(connection, url, method, request, MHD_HTTP_INTERNAL_SERVER_ERROR, "handler-error",
+                  std::string("handler failed: ") + e.what());
   }
   if (response.status < 200 || response.status > 599) {
-    return Reject(connection, url, method, request, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                  "handler-error",
+    return Reject(connection, url, method, request, MHD_HTTP_INTERNAL_SERVER_ERROR, "handler-error",
                   "handler answered with status " + std::to_string(response.status));
   }
-  return Send(connection, request, static_cast<unsigned>(response.status), response.body,
-              {}, false);
+  return Send(connection, request, static_cast<unsigned>(response.status), response.body, {},
+              false);
 }
 
 MHD_Result MhdServer::Reject(MHD_Connection* connection, std::string_view url,
-                             std::string_view method, RequestContext& request,
-                             unsigned status, const char* reason, const std::string& detail,
-                             Headers headers) {
-  journal_.Write(RequestRejectedEvent({RemoteOf(connection), std::string(method),
-                                       std::string(url), static_cast<int>(status), reason,
-                                       detail}));
+                             std::string_view method, RequestContext& request, unsigned status,
+                             const char* reason, const std::string& detail,
+                             const Headers& headers) {
+  journal_.Write(RequestRejectedEvent({RemoteOf(connection), std::string(method), std::string(url),
+                                       static_cast<int>(status), reason, detail}));
   // A rejected request's body is never read, so the connection cannot be reused; say
   // so rather than let libmicrohttpd close it silently after the answer.
   const bool close = status != MHD_HTTP_NOT_FOUND && status != MHD_HTTP_METHOD_NOT_ALLOWED;
   return Send(connection, request, status, JsonError(detail), headers, close);
 }
 
-MHD_Result MhdServer::Send(MHD_Connection* connection, RequestContext& request,
-                           unsigned status, const std::string& body, const Headers& headers,
-                           bool close) {
+MHD_Result MhdServer::Send(MHD_Connection* connection, RequestContext& request, unsigned status,
+                           const std::string& body, const Headers& headers, bool close) {
   request.stage = Stage::kAnswered;
   MHD_Response* response = MHD_create_response_from_buffer(
       body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
@@ -361,17 +349,16 @@ MHD_Result MhdServer::Send(MHD_Connection* connection, RequestContext& request,
 
 }  // namespace
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(int listen_fd,
-                                                      const ServerOptions& options,
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(int listen_fd, const ServerOptions& options,
                                                       WebhookHandler handler,
                                                       JournalSink& journal) {
   if (options.webhook_path.empty() || options.webhook_path.front() != '/' ||
       options.webhook_path == kHealthPath || !handler) {
     close(listen_fd);
-    return Error{Errc::kInvalidInput,
-                 "Invalid webhook path '" + EscapeForLog(options.webhook_path) +
-                     "' (must start with '/' and differ from " + std::string(kHealthPath) +
-                     ") or no handler"};
+    return Error{Errc::kInvalidInput, "Invalid webhook path '" +
+                                          EscapeForLog(options.webhook_path) +
+                                          "' (must start with '/' and differ from " +
+                                          std::string(kHealthPath) + ") or no handler"};
   }
   auto server = std::make_unique<MhdServer>(options, std::move(handler), journal);
   Status started = server->Run(listen_fd);

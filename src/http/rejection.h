@@ -10,13 +10,13 @@
 namespace selfheal {
 
 struct RequestRejection {
-  std::string remote;    // "127.0.0.1:53412"
-  std::string method;    // "" when no request line was read
-  std::string path;      // the request target; "" when no request line was read
-  int http_status = 0;   // the answer's status; 0 when none was sent or it is not known
-  std::string reason;    // short stable code: "not-found", "malformed-payload", …
-  std::string error;     // what was wrong, for a human: one line, any value from
-                         // outside in it already escaped (EscapeForLog)
+  std::string remote;   // "127.0.0.1:53412"
+  std::string method;   // "" when no request line was read
+  std::string path;     // the request target; "" when no request line was read
+  int http_status = 0;  // the answer's status; 0 when none was sent or it is not known
+  std::string reason;   // short stable code: "not-found", "malformed-payload", …
+  std::string error;    // what was wrong, for a human: one line, any value from
+                        // outside in it already escaped (EscapeForLog)
 };
 
 // EventType::kRequestRejected. MESSAGE "Rejected request from 'R' (POST '/x', HTTP 404):

@@ -84,10 +84,11 @@ HeadVerdict CheckRequestHead(const RequestHead& head, const ServerOptions& optio
                   {{MHD_HTTP_HEADER_WWW_AUTHENTICATE, std::string(AuthChallenge(options.auth))}});
   }
   if (!head.content_type || !IsJsonContentType(*head.content_type)) {
-    return Refuse(MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
-                  head.content_type ? "Content-Type '" + EscapeForLog(*head.content_type, 100) +
-                                          "' is not application/json"
-                                    : std::string("Content-Type is missing, expected application/json"));
+    return Refuse(
+        MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+        head.content_type
+            ? "Content-Type '" + EscapeForLog(*head.content_type, 100) + "' is not application/json"
+            : std::string("Content-Type is missing, expected application/json"));
   }
   // Both headers at once is how requests are smuggled past proxies; a coding other
   // than chunked is one libmicrohttpd cannot frame. Neither is a retry's business: 400.

@@ -19,7 +19,7 @@ namespace selfheal {
 
 struct WebhookRequest {
   std::string body;
-  std::string remote;  // "127.0.0.1:53412"
+  std::string remote;    // "127.0.0.1:53412"
   std::string method{};  // "POST", set by the server (for the journal)
   std::string path{};    // the webhook path it was posted to
 };
@@ -36,11 +36,11 @@ using WebhookHandler = std::function<HttpResponse(const WebhookRequest&)>;
 struct ServerOptions {
   std::string webhook_path = "/";
   size_t max_body_bytes = 1024 * 1024;
-  unsigned max_connections = 64;     // beyond this: 503, never a silent drop
+  unsigned max_connections = 64;                        // beyond this: 503, never a silent drop
   Duration request_timeout = std::chrono::seconds(10);  // idle connection timeout
   AuthKind auth = AuthKind::kNone;
-  std::string auth_user;             // basic
-  std::string auth_secret;           // compared in constant time; never logged
+  std::string auth_user;    // basic
+  std::string auth_secret;  // compared in constant time; never logged
 };
 
 class HttpServer {
@@ -49,10 +49,8 @@ class HttpServer {
   // the server, also on failure: the fd is closed then). Errc::kInvalidInput when
   // webhook_path does not start with '/' or is /-/healthy, or `handler` is empty;
   // Errc::kInternal when libmicrohttpd refuses the socket.
-  static Result<std::unique_ptr<HttpServer>> Start(int listen_fd,
-                                                   const ServerOptions& options,
-                                                   WebhookHandler handler,
-                                                   JournalSink& journal);
+  static Result<std::unique_ptr<HttpServer>> Start(int listen_fd, const ServerOptions& options,
+                                                   WebhookHandler handler, JournalSink& journal);
   virtual ~HttpServer() = default;
 
   // True when no connection is open and none has been for at least `idle`.

@@ -29,8 +29,8 @@ std::string_view MessageId(EventType type);
 
 struct AuditEvent {
   EventType type;
-  int priority;          // syslog priority, a LOG_* of <syslog.h>: LOG_ERR, LOG_INFO, …
-  std::string message;   // human sentence; values from outside in single ticks
+  int priority;         // syslog priority, a LOG_* of <syslog.h>: LOG_ERR, LOG_INFO, …
+  std::string message;  // human sentence; values from outside in single ticks
   // Extra fields without the SELF_HEAL_ prefix, e.g. {"DECISION", "launch"}.
   std::vector<std::pair<std::string, std::string>> fields;
 };

@@ -27,13 +27,15 @@ std::string EnvironmentName(std::string_view name) {
   std::string out;
   out.reserve(name.size());
   for (char c : name) {
-    if (c >= 'a' && c <= 'z') out += static_cast<char>(c - 'a' + 'A');
-    else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) out += c;
-    else out += '_';
+    if (c >= 'a' && c <= 'z')
+      out += static_cast<char>(c - 'a' + 'A');
+    else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+      out += c;
+    else
+      out += '_';
   }
   return out;
 }
-
 
 std::string AlertJson(const Alert& alert) {
   std::string out = "{\"status\":";
@@ -54,8 +56,7 @@ std::string AlertJson(const Alert& alert) {
   return out;
 }
 
-LaunchRequest BuildLaunchRequest(const Alert& alert, const HandlerConfig& handler,
-                                 int attempt) {
+LaunchRequest BuildLaunchRequest(const Alert& alert, const HandlerConfig& handler, int attempt) {
   LaunchRequest r;
   r.unit_name = UnitNameFor(handler.name, alert.instance());
   r.argv = handler.exec;
@@ -75,7 +76,8 @@ LaunchRequest BuildLaunchRequest(const Alert& alert, const HandlerConfig& handle
   add("SELF_HEAL_STATUS", AlertStatusName(alert.status));
   add("SELF_HEAL_STARTS_AT", alert.starts_at_text);
   add("SELF_HEAL_ALERT_JSON", AlertJson(alert));
-  for (const auto& [name, value] : alert.labels) add("SELF_HEAL_LABEL_" + EnvironmentName(name), value);
+  for (const auto& [name, value] : alert.labels)
+    add("SELF_HEAL_LABEL_" + EnvironmentName(name), value);
   for (const auto& [name, value] : alert.annotations) {
     add("SELF_HEAL_ANNOTATION_" + EnvironmentName(name), value);
   }

@@ -28,7 +28,6 @@ std::string AlertJson(const Alert& alert);
 // _ANNOTATION_<NAME>. Values are passed verbatim; when two names map to the same
 // variable the first (in sorted order) wins. LogExtraFields joins the handler's own
 // output to the audit trail.
-LaunchRequest BuildLaunchRequest(const Alert& alert, const HandlerConfig& handler,
-                                 int attempt);
+LaunchRequest BuildLaunchRequest(const Alert& alert, const HandlerConfig& handler, int attempt);
 
 }  // namespace selfheal

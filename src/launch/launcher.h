@@ -14,10 +14,10 @@
 namespace selfheal {
 
 struct LaunchRequest {
-  std::string unit_name;                  // self-heal-<handler>-<8 hex>.service
-  std::vector<std::string> argv;          // argv[0] absolute; never through a shell
+  std::string unit_name;          // self-heal-<handler>-<8 hex>.service
+  std::vector<std::string> argv;  // argv[0] absolute; never through a shell
   std::string user;
-  Duration timeout{};                     // RuntimeMaxSec=
+  Duration timeout{};  // RuntimeMaxSec=
   std::optional<MemoryMax> memory_max;
   std::optional<CpuQuota> cpu_quota;
   std::vector<std::pair<std::string, std::string>> environment;

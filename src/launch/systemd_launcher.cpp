@@ -54,33 +54,41 @@ int AppendProperties(sd_bus_message* m, const LaunchRequest& req) {
   std::string description = "self-heal handler " + req.unit_name;
   if ((r = AppendProperty(m, "Description", "s", [&](sd_bus_message* x) {
          return sd_bus_message_append(x, "s", description.c_str());
-       })) < 0) return r;
+       })) < 0)
+    return r;
   if ((r = AppendProperty(m, "Type", "s", [](sd_bus_message* x) {
          return sd_bus_message_append(x, "s", "exec");
-       })) < 0) return r;
+       })) < 0)
+    return r;
   if ((r = AppendProperty(m, "CollectMode", "s", [](sd_bus_message* x) {
          return sd_bus_message_append(x, "s", "inactive-or-failed");
-       })) < 0) return r;
+       })) < 0)
+    return r;
   if ((r = AppendProperty(m, "KillMode", "s", [](sd_bus_message* x) {
          return sd_bus_message_append(x, "s", "control-group");
-       })) < 0) return r;
+       })) < 0)
+    return r;
   // After RuntimeMaxSec= (or a stop) the handler gets SIGTERM and then, this much
   // later, SIGKILL for its whole cgroup: a handler ignoring SIGTERM must not outlive
   // its TimeoutSec= by systemd's default 90 s.
   if ((r = AppendProperty(m, "TimeoutStopUSec", "t", [](sd_bus_message* x) {
          return sd_bus_message_append(x, "t", uint64_t{5} * 1000 * 1000);
-       })) < 0) return r;
+       })) < 0)
+    return r;
   if ((r = AppendProperty(m, "User", "s", [&](sd_bus_message* x) {
          return sd_bus_message_append(x, "s", req.user.c_str());
-       })) < 0) return r;
+       })) < 0)
+    return r;
   uint64_t runtime_usec = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(req.timeout).count());
   if (runtime_usec > 0 && (r = AppendProperty(m, "RuntimeMaxUSec", "t", [&](sd_bus_message* x) {
-        return sd_bus_message_append(x, "t", runtime_usec);
-      })) < 0) return r;
+                             return sd_bus_message_append(x, "t", runtime_usec);
+                           })) < 0)
+    return r;
   std::vector<std::string> env;
   for (const auto& [name, value] : req.environment) env.push_back(name + "=" + value);
-  if ((r = AppendProperty(m, "Environment", "as", [&](sd_bus_message* x) { return AppendStrv(x, env); })) < 0)
+  if ((r = AppendProperty(m, "Environment", "as",
+                          [&](sd_bus_message* x) { return AppendStrv(x, env); })) < 0)
     return r;
   if ((r = AppendProperty(m, "LogExtraFields", "aay", [&](sd_bus_message* x) {
          int q = sd_bus_message_open_container(x, 'a', "ay");
@@ -90,14 +98,17 @@ int AppendProperties(sd_bus_message* m, const LaunchRequest& req) {
            q = sd_bus_message_append_array(x, 'y', field.data(), field.size());
          }
          return q < 0 ? q : sd_bus_message_close_container(x);
-       })) < 0) return r;
-  if ((r = AppendProperty(m, "ExecStartEx", "a(sasas)",
-                          [&](sd_bus_message* x) { return AppendExec(x, req.argv, {"no-env-expand"}); })) < 0)
+       })) < 0)
+    return r;
+  if ((r = AppendProperty(m, "ExecStartEx", "a(sasas)", [&](sd_bus_message* x) {
+         return AppendExec(x, req.argv, {"no-env-expand"});
+       })) < 0)
     return r;
   if (!req.result_argv.empty() &&
       (r = AppendProperty(m, "ExecStopPostEx", "a(sasas)", [&](sd_bus_message* x) {
          return AppendExec(x, req.result_argv, {"privileged", "no-env-expand"});
-       })) < 0) return r;
+       })) < 0)
+    return r;
   // Parsed when the config was loaded (config/resource_limits.h): nothing to refuse here.
   std::optional<IntegerProperty> limits[] = {
       req.memory_max ? std::optional(MemoryMaxProperty(*req.memory_max)) : std::nullopt,
@@ -109,7 +120,8 @@ int AppendProperties(sd_bus_message* m, const LaunchRequest& req) {
            return limit->type == 'u'
                       ? sd_bus_message_append(x, "u", static_cast<uint32_t>(limit->value))
                       : sd_bus_message_append(x, "t", limit->value);
-         })) < 0) return r;
+         })) < 0)
+      return r;
   }
   return 0;
 }
@@ -134,7 +146,8 @@ Status SystemdLauncher::Connect() {
     bus = nullptr;
     r = sd_bus_open_system(&bus);
     if (r < 0) {
-      return Error{Errc::kUnavailable, "cannot connect to systemd (/run/systemd/private, system bus): " + Errno(r)};
+      return Error{Errc::kUnavailable,
+                   "cannot connect to systemd (/run/systemd/private, system bus): " + Errno(r)};
     }
   }
   bus_ = bus;
@@ -158,7 +171,8 @@ Status SystemdLauncher::Start(const LaunchRequest& request) {
   if (r >= 0) r = sd_bus_message_append(m, "a(sa(sv))", 0);
   if (r < 0) {
     sd_bus_message_unref(m);
-    return Error{Errc::kInvalidInput, "cannot build the start request for " + request.unit_name + ": " + Errno(r)};
+    return Error{Errc::kInvalidInput,
+                 "cannot build the start request for " + request.unit_name + ": " + Errno(r)};
   }
   sd_bus_error error = SD_BUS_ERROR_NULL;
   sd_bus_message* reply = nullptr;
@@ -175,7 +189,8 @@ Status SystemdLauncher::Start(const LaunchRequest& request) {
   if (name == "org.freedesktop.systemd1.UnitExists") return Error{Errc::kConflict, message};
   if (name == "org.freedesktop.DBus.Error.InvalidArgs") return Error{Errc::kInvalidInput, message};
   if (name.empty() || name == "org.freedesktop.DBus.Error.NoReply" ||
-      name == "org.freedesktop.DBus.Error.Disconnected" || name == "org.freedesktop.DBus.Error.Timeout") {
+      name == "org.freedesktop.DBus.Error.Disconnected" ||
+      name == "org.freedesktop.DBus.Error.Timeout") {
     bus_ = sd_bus_flush_close_unref(bus_);
   }
   return Error{Errc::kUnavailable, "systemd refused " + request.unit_name + ": " + message};

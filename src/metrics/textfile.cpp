@@ -84,17 +84,23 @@ std::string EscapeLabelValue(std::string_view value) {
   out.reserve(value.size());
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
 
-std::string FormatMetrics(const StateStore::Totals& totals,
-                          const std::vector<KeyStatus>& status) {
+std::string FormatMetrics(const StateStore::Totals& totals, const std::vector<KeyStatus>& status) {
   std::string out;
 
   std::map<std::pair<std::string, std::string>, int64_t> results;
@@ -130,7 +136,8 @@ std::string FormatMetrics(const StateStore::Totals& totals,
 Status WriteTextfileAtomically(const std::string& path, const std::string& content) {
   static std::atomic<unsigned> counter{0};
   const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   if (name.empty()) {
     return Error{Errc::kUnavailable, "Failed to write metrics to '" + path + "': not a file name"};
@@ -147,8 +154,8 @@ Status WriteTextfileAtomically(const std::string& path, const std::string& conte
   if (fd < 0) {
     int err = errno;
     if (err == ENOENT) {
-      return Error{Errc::kUnavailable, "Failed to write metrics to '" + path +
-                                           "': directory '" + dir + "' does not exist"};
+      return Error{Errc::kUnavailable, "Failed to write metrics to '" + path + "': directory '" +
+                                           dir + "' does not exist"};
     }
     return IoError(path, "create a temp file", err);
   }

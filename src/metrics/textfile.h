@@ -22,8 +22,7 @@ namespace selfheal {
 //   self_heal_last_run_timestamp_seconds                gauge, only when known
 // A key listed twice in `status` yields one series (open if either says so), as
 // node_exporter refuses a file with duplicate series. Pure.
-std::string FormatMetrics(const StateStore::Totals& totals,
-                          const std::vector<KeyStatus>& status);
+std::string FormatMetrics(const StateStore::Totals& totals, const std::vector<KeyStatus>& status);
 
 // A label value as the exposition format wants it inside double quotes: backslash,
 // double quote and newline escaped; everything else as is.

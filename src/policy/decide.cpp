@@ -9,16 +9,26 @@ namespace selfheal {
 
 std::string_view VerdictName(Verdict verdict) {
   switch (verdict) {
-    case Verdict::kLaunch: return "launch";
-    case Verdict::kResolved: return "resolved";
-    case Verdict::kNoHandler: return "no-handler";
-    case Verdict::kInstanceNotAllowed: return "instance-not-allowed";
-    case Verdict::kLabelsMismatch: return "labels-mismatch";
-    case Verdict::kDuplicateRun: return "duplicate-run";
-    case Verdict::kDuplicateNotification: return "duplicate-notification";
-    case Verdict::kBreakerOpen: return "breaker-open";
-    case Verdict::kPaused: return "paused";
-    case Verdict::kDryRun: return "dry-run";
+    case Verdict::kLaunch:
+      return "launch";
+    case Verdict::kResolved:
+      return "resolved";
+    case Verdict::kNoHandler:
+      return "no-handler";
+    case Verdict::kInstanceNotAllowed:
+      return "instance-not-allowed";
+    case Verdict::kLabelsMismatch:
+      return "labels-mismatch";
+    case Verdict::kDuplicateRun:
+      return "duplicate-run";
+    case Verdict::kDuplicateNotification:
+      return "duplicate-notification";
+    case Verdict::kBreakerOpen:
+      return "breaker-open";
+    case Verdict::kPaused:
+      return "paused";
+    case Verdict::kDryRun:
+      return "dry-run";
   }
   return "unknown";
 }
@@ -47,14 +57,14 @@ Decision Make(Verdict verdict, const HandlerConfig* handler, std::string reason)
 }
 
 int AttemptsInWindow(const KeyState& key, const HandlerConfig& handler, TimePoint now) {
-  return static_cast<int>(std::count_if(
-      key.attempts.begin(), key.attempts.end(),
-      [&](TimePoint t) { return t <= now && now - t < handler.window; }));
+  return static_cast<int>(std::count_if(key.attempts.begin(), key.attempts.end(), [&](TimePoint t) {
+    return t <= now && now - t < handler.window;
+  }));
 }
 
 // The rules that need history, once a handler has been chosen.
-Decision DecideForHandler(const Alert& alert, const HandlerConfig& handler,
-                          const Config& config, const History& history, TimePoint now) {
+Decision DecideForHandler(const Alert& alert, const HandlerConfig& handler, const Config& config,
+                          const History& history, TimePoint now) {
   static const KeyState kNoHistory;
   auto it = history.keys.find(handler.name);
   const KeyState& key = it == history.keys.end() ? kNoHistory : it->second;
@@ -73,10 +83,10 @@ Decision DecideForHandler(const Alert& alert, const HandlerConfig& handler,
                     " ago");
   }
   if (key.breaker_opened_at && now - *key.breaker_opened_at < handler.window) {
-    Decision d = Make(Verdict::kBreakerOpen, &handler,
-                      "the breaker opened at " + FormatRfc3339(*key.breaker_opened_at) +
-                          " and stays open until " +
-                          FormatRfc3339(*key.breaker_opened_at + handler.window));
+    Decision d =
+        Make(Verdict::kBreakerOpen, &handler,
+             "the breaker opened at " + FormatRfc3339(*key.breaker_opened_at) +
+                 " and stays open until " + FormatRfc3339(*key.breaker_opened_at + handler.window));
     d.escalate = !key.escalated;
     return d;
   }
@@ -114,15 +124,14 @@ std::vector<const HandlerConfig*> CandidateHandlers(const Alert& alert, const Co
   return out;
 }
 
-Decision Decide(const Alert& alert, const Config& config, const History& history,
-                TimePoint now) {
+Decision Decide(const Alert& alert, const Config& config, const History& history, TimePoint now) {
   if (alert.alertname() == kEscalationAlertName) {
     return Make(alert.status == AlertStatus::kResolved ? Verdict::kResolved : Verdict::kNoHandler,
                 nullptr, "self-heal never acts on its own escalation alerts");
   }
   std::vector<const HandlerConfig*> candidates = CandidateHandlers(alert, config);
-  const HandlerConfig* allowed = nullptr;   // first handler allowing the instance
-  const HandlerConfig* matched = nullptr;   // first one whose labels match too
+  const HandlerConfig* allowed = nullptr;  // first handler allowing the instance
+  const HandlerConfig* matched = nullptr;  // first one whose labels match too
   const LabelMatcher* failing = nullptr;
   for (const HandlerConfig* handler : candidates) {
     if (!InstanceAllowed(*handler, alert.instance())) continue;
@@ -151,10 +160,11 @@ Decision Decide(const Alert& alert, const Config& config, const History& history
   }
   if (!matched) {
     auto it = alert.labels.find(failing->name);
-    return Make(Verdict::kLabelsMismatch, allowed,
-                "label '" + failing->name + "' is " +
-                    (it == alert.labels.end() ? std::string("absent") : "not '" + failing->value + "'") +
-                    " as '" + allowed->name + "' requires");
+    return Make(
+        Verdict::kLabelsMismatch, allowed,
+        "label '" + failing->name + "' is " +
+            (it == alert.labels.end() ? std::string("absent") : "not '" + failing->value + "'") +
+            " as '" + allowed->name + "' requires");
   }
   return DecideForHandler(alert, *matched, config, history, now);
 }

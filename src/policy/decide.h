@@ -14,12 +14,10 @@ namespace selfheal {
 // resolved, no-handler, instance-not-allowed, labels-mismatch, duplicate-run,
 // duplicate-notification (seen within server.dedup_window), breaker-open, paused,
 // dry-run, launch.
-Decision Decide(const Alert& alert, const Config& config, const History& history,
-                TimePoint now);
+Decision Decide(const Alert& alert, const Config& config, const History& history, TimePoint now);
 
 // The handlers whose AlertName equals the alert's alertname: the keys whose history
 // the caller must load before calling Decide.
-std::vector<const HandlerConfig*> CandidateHandlers(const Alert& alert,
-                                                    const Config& config);
+std::vector<const HandlerConfig*> CandidateHandlers(const Alert& alert, const Config& config);
 
 }  // namespace selfheal

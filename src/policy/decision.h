@@ -31,10 +31,10 @@ std::string_view VerdictName(Verdict verdict);
 
 // Past attempts of one (handler, instance) pair, as the store knows them.
 struct KeyState {
-  std::vector<TimePoint> attempts;           // launches that count toward the budget
-  bool run_active = false;                   // a unit for this key is running now
+  std::vector<TimePoint> attempts;             // launches that count toward the budget
+  bool run_active = false;                     // a unit for this key is running now
   std::optional<TimePoint> breaker_opened_at;  // set while the breaker is open
-  bool escalated = false;                    // the escalation for this opening was queued
+  bool escalated = false;                      // the escalation for this opening was queued
   std::string last_result;  // of the newest attempt: an OutcomeName, "running" or "lost"
                             // ("" when unknown); only reported, never decided on
 };
@@ -42,19 +42,19 @@ struct KeyState {
 // Everything Decide needs to know about the past. The caller (the service, simulate)
 // fills it from the store for the alert at hand.
 struct History {
-  std::optional<TimePoint> paused_until;            // pause in force until then
-  std::optional<TimePoint> notification_seen_at;    // same fingerprint+startsAt seen
-  std::map<std::string, KeyState> keys;             // by handler name, for this instance
+  std::optional<TimePoint> paused_until;          // pause in force until then
+  std::optional<TimePoint> notification_seen_at;  // same fingerprint+startsAt seen
+  std::map<std::string, KeyState> keys;           // by handler name, for this instance
 };
 
 struct Decision {
   Verdict verdict = Verdict::kNoHandler;
   const HandlerConfig* handler = nullptr;  // set once an alertname matched a handler
-  int attempt = 0;            // 1-based; set for kLaunch and kDryRun
-  bool escalate = false;      // true when this decision opens the breaker or is the
-                              // first skip after it opened: queue one escalation
-  bool opens_breaker = false; // the budget is exhausted now: record the opening
-  std::string reason;         // one human sentence, journaled as SELF_HEAL_REASON
+  int attempt = 0;                         // 1-based; set for kLaunch and kDryRun
+  bool escalate = false;                   // true when this decision opens the breaker or is the
+                                           // first skip after it opened: queue one escalation
+  bool opens_breaker = false;              // the budget is exhausted now: record the opening
+  std::string reason;                      // one human sentence, journaled as SELF_HEAL_REASON
 };
 
 }  // namespace selfheal

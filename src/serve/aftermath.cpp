@@ -24,8 +24,8 @@ void Aftermath::Publish(TimePoint now) {
   // node_exporter's textfile directory is optional (no node_exporter on this host):
   // without it there is nobody to publish to, and nothing to warn about each time.
   std::error_code ec;
-  if (!std::filesystem::is_directory(
-          std::filesystem::path(server_.metrics_textfile).parent_path(), ec)) {
+  if (!std::filesystem::is_directory(std::filesystem::path(server_.metrics_textfile).parent_path(),
+                                     ec)) {
     return;
   }
   auto totals = totals_.ReadTotals();
@@ -33,9 +33,12 @@ void Aftermath::Publish(TimePoint now) {
   Status written = totals.ok() && status.ok()
                        ? WriteTextfileAtomically(server_.metrics_textfile,
                                                  FormatMetrics(totals.value(), status.value()))
-                       : Status(Error{Errc::kUnavailable, "Failed to write metrics to '" + server_.metrics_textfile + "': cannot read the state store"});
+                       : Status(Error{Errc::kUnavailable, "Failed to write metrics to '" +
+                                                              server_.metrics_textfile +
+                                                              "': cannot read the state store"});
   if (!written.ok()) {
-    journal_.Write(AuditEvent{EventType::kStoreError, LOG_WARNING,
+    journal_.Write(AuditEvent{EventType::kStoreError,
+                              LOG_WARNING,
                               written.error().message + ", skipping.",
                               {{"REASON", written.error().message}}});
   }

@@ -16,9 +16,12 @@ namespace selfheal {
 class Aftermath {
  public:
   // `wake_path`: the file that starts the deliverer (DeliveryRequestPath).
-  Aftermath(Outbox& outbox, OperatorStore& totals, const ServerConfig& server,
-            JournalSink& journal, std::string wake_path)
-      : outbox_(outbox), totals_(totals), server_(server), journal_(journal),
+  Aftermath(Outbox& outbox, OperatorStore& totals, const ServerConfig& server, JournalSink& journal,
+            std::string wake_path)
+      : outbox_(outbox),
+        totals_(totals),
+        server_(server),
+        journal_(journal),
         wake_path_(std::move(wake_path)) {}
 
   // Wakes the deliverer if the outbox holds anything not yet done: at start-up, for

@@ -70,7 +70,8 @@ AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote) {
   size_t firing = 0;
   for (const Alert& a : webhook.alerts) firing += a.status == AlertStatus::kFiring;
   size_t resolved = webhook.alerts.size() - firing;
-  AuditEvent e{EventType::kWebhookReceived, LOG_INFO,
+  AuditEvent e{EventType::kWebhookReceived,
+               LOG_INFO,
                "Received " + std::to_string(webhook.alerts.size()) + " alert(s) (" +
                    std::to_string(firing) + " firing, " + std::to_string(resolved) +
                    " resolved) for receiver '" + EscapeForLog(webhook.receiver, 80) + "' from " +
@@ -95,8 +96,8 @@ AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote) {
   return e;
 }
 
-AuditEvent RejectionEvent(const WebhookRequest& request, int http_status,
-                          std::string_view reason, const std::string& error) {
+AuditEvent RejectionEvent(const WebhookRequest& request, int http_status, std::string_view reason,
+                          const std::string& error) {
   return RequestRejectedEvent({request.remote, request.method, request.path, http_status,
                                std::string(reason), EscapeForLog(error, 500)});
 }

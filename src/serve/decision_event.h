@@ -21,8 +21,8 @@ AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote);
 // fields ALERTNAME, INSTANCE, FINGERPRINT, STATUS, DECISION, HANDLER, REASON, REMOTE,
 // and ATTEMPT/UNIT for a launch. Priority: notice for launch/dry-run/paused, warning
 // for breaker-open and instance-not-allowed, info otherwise.
-AuditEvent DecisionEvent(const Alert& alert, const Decision& decision,
-                         const std::string& remote, const std::string& unit);
+AuditEvent DecisionEvent(const Alert& alert, const Decision& decision, const std::string& remote,
+                         const std::string& unit);
 
 // systemd did not start the handler's unit (priority err). It is the alert's one
 // decision entry (DECISION=launch: the attempt counts) unless `retried`: then the
@@ -36,7 +36,7 @@ AuditEvent LaunchFailedEvent(const Alert& alert, const Decision& decision,
 // shape of every rejection (http/rejection.h): `reason` is a short stable code
 // (malformed-payload, store-unavailable), `error` the detail, escaped here. Priority
 // err for a 5xx, warning otherwise.
-AuditEvent RejectionEvent(const WebhookRequest& request, int http_status,
-                          std::string_view reason, const std::string& error);
+AuditEvent RejectionEvent(const WebhookRequest& request, int http_status, std::string_view reason,
+                          const std::string& error);
 
 }  // namespace selfheal

@@ -41,14 +41,18 @@ void AnnounceEscalation(const EscalationFacts& facts, const std::string& wake_pa
                         JournalSink& journal) {
   std::string what = "'" + EscapeForLog(facts.alertname, 80) + "' on '" +
                      EscapeForLog(facts.instance, 80) + "' with '" + facts.handler + "'";
-  AuditEvent event{EventType::kEscalation, LOG_CRIT,
+  AuditEvent event{EventType::kEscalation,
+                   LOG_CRIT,
                    "Breaker opened for " + what + " after " + std::to_string(facts.attempts) +
                        " attempt(s), last result " +
                        (facts.last_result.empty() ? "unknown" : facts.last_result) +
                        "; escalating to a human.",
-                   {{"ALERTNAME", facts.alertname}, {"INSTANCE", facts.instance},
-                    {"HANDLER", facts.handler}, {"FINGERPRINT", facts.fingerprint},
-                    {"ATTEMPT", std::to_string(facts.attempts)}, {"RESULT", facts.last_result},
+                   {{"ALERTNAME", facts.alertname},
+                    {"INSTANCE", facts.instance},
+                    {"HANDLER", facts.handler},
+                    {"FINGERPRINT", facts.fingerprint},
+                    {"ATTEMPT", std::to_string(facts.attempts)},
+                    {"RESULT", facts.last_result},
                     {"UNIT", facts.unit}}};
   journal.Write(event);
   if (!wake_path.empty()) WakeDeliverer(wake_path, "the escalation of " + what, journal);
@@ -57,7 +61,8 @@ void AnnounceEscalation(const EscalationFacts& facts, const std::string& wake_pa
 void WakeDeliverer(const std::string& wake_path, const std::string& why, JournalSink& journal) {
   Status woken = RequestDelivery(wake_path);
   if (woken.ok()) return;
-  journal.Write(AuditEvent{EventType::kEscalation, LOG_ERR,
+  journal.Write(AuditEvent{EventType::kEscalation,
+                           LOG_ERR,
                            "Failed to wake the escalation deliverer for " + why + ": " +
                                woken.error().message +
                                "; it stays queued until the next wake-up (serve start-up).",

@@ -12,10 +12,14 @@ namespace {
 
 int PriorityOf(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kHealed: return LOG_NOTICE;
-    case Outcome::kFailed: return LOG_WARNING;
-    case Outcome::kGaveUp: return LOG_ERR;
-    case Outcome::kNotApplicable: return LOG_INFO;
+    case Outcome::kHealed:
+      return LOG_NOTICE;
+    case Outcome::kFailed:
+      return LOG_WARNING;
+    case Outcome::kGaveUp:
+      return LOG_ERR;
+    case Outcome::kNotApplicable:
+      return LOG_INFO;
   }
   return LOG_WARNING;
 }
@@ -24,13 +28,15 @@ AuditEvent ResultEvent(const RunResult& result, const Alert& alert, const Result
                        int max_attempts) {
   std::string outcome(OutcomeName(result.outcome));
   auto duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(effect.duration).count();
-  AuditEvent event{EventType::kHandlerResult, PriorityOf(result.outcome),
+  AuditEvent event{EventType::kHandlerResult,
+                   PriorityOf(result.outcome),
                    "Handler '" + result.handler + "' for '" + EscapeForLog(alert.alertname(), 80) +
                        "' on '" + EscapeForLog(result.instance, 80) + "' " + outcome + " (" +
                        (result.service_result.empty() ? "?" : result.service_result) + ", exit " +
                        (result.exit_status.empty() ? "?" : result.exit_status) + ") after " +
-                       std::to_string(duration_ms) + " ms; attempt " + std::to_string(effect.attempt) +
-                       ", " + std::to_string(effect.attempts_in_window) + " of " +
+                       std::to_string(duration_ms) + " ms; attempt " +
+                       std::to_string(effect.attempt) + ", " +
+                       std::to_string(effect.attempts_in_window) + " of " +
                        std::to_string(max_attempts) + " used.",
                    {{"ALERTNAME", alert.alertname()},
                     {"INSTANCE", result.instance},
@@ -70,15 +76,15 @@ Status ResultService::Record(const RunResult& result, const Alert& alert) {
   auto facts_of = [&](const ResultEffect& effect) {
     return FactsOf(alert, handler, effect.attempts_in_window, outcome, result.finished_at);
   };
-  auto effect = store_.RecordResult(result, handler.max_attempts, handler.window,
-                                    [&](const ResultEffect& effect) {
-                                      return OutboxRowOf(facts_of(effect), config_.server);
-                                    });
+  auto effect = store_.RecordResult(
+      result, handler.max_attempts, handler.window,
+      [&](const ResultEffect& effect) { return OutboxRowOf(facts_of(effect), config_.server); });
   if (!effect.ok()) {
-    journal_.Write(AuditEvent{EventType::kStoreError, LOG_ERR,
-                              "Failed to record the result of " + result.unit + ": " +
-                                  effect.error().message,
-                              {{"UNIT", result.unit}, {"REASON", effect.error().message}}});
+    journal_.Write(
+        AuditEvent{EventType::kStoreError,
+                   LOG_ERR,
+                   "Failed to record the result of " + result.unit + ": " + effect.error().message,
+                   {{"UNIT", result.unit}, {"REASON", effect.error().message}}});
     return effect.error();
   }
   journal_.Write(ResultEvent(result, alert, effect.value(), handler.max_attempts));

@@ -40,8 +40,13 @@ void AppendDecision(std::string& out, const Alert& alert, const Decision& d) {
 }  // namespace
 
 WebhookService::WebhookService(const Config& config, Store& store, Launcher* launcher,
-                               JournalSink& journal, const WallClock& clock, ParseLimits limits)
-    : config_(config), store_(store), launcher_(launcher), journal_(journal), clock_(clock),
+                               JournalSink& journal, const WallClock& clock,
+                               const ParseLimits& limits)
+    : config_(config),
+      store_(store),
+      launcher_(launcher),
+      journal_(journal),
+      clock_(clock),
       limits_(limits) {}
 
 void WebhookService::SetResultRecorder(std::vector<std::string> argv) {
@@ -86,13 +91,17 @@ void WebhookService::ForgetRunsThatNeverStarted(const Alert& alert, History& his
     if (!exists.ok() || exists.value()) continue;  // unknown: stay careful
     key.run_active = false;
     history.notification_seen_at.reset();
-    AuditEvent e{EventType::kLaunchFailed, LOG_WARNING,
+    AuditEvent e{EventType::kLaunchFailed,
+                 LOG_WARNING,
                  "An attempt of '" + handler + "' on '" + EscapeForLog(alert.instance(), 80) +
                      "' was recorded but " + unit +
                      " never started (self-heal was stopped in between); it counts as failed.",
-                 {{"HANDLER", handler}, {"INSTANCE", alert.instance()},
-                  {"ALERTNAME", alert.alertname()}, {"FINGERPRINT", alert.fingerprint},
-                  {"UNIT", unit}, {"REMOTE", remote}}};
+                 {{"HANDLER", handler},
+                  {"INSTANCE", alert.instance()},
+                  {"ALERTNAME", alert.alertname()},
+                  {"FINGERPRINT", alert.fingerprint},
+                  {"UNIT", unit},
+                  {"REMOTE", remote}}};
     journal_.Write(e);
   }
 }

@@ -23,8 +23,8 @@ class WebhookService {
   // All references must outlive the service. `launcher` may be null: decisions are
   // then recorded and journaled but nothing is started (used by nothing but tests of
   // the decision trail).
-  WebhookService(const Config& config, Store& store, Launcher* launcher,
-                 JournalSink& journal, const WallClock& clock, ParseLimits limits = {});
+  WebhookService(const Config& config, Store& store, Launcher* launcher, JournalSink& journal,
+                 const WallClock& clock, const ParseLimits& limits = {});
 
   // 200 once every alert is decided, recorded and launched or skipped; 400 (nothing
   // done) for a malformed payload; 503 when the store or systemd is unavailable, so

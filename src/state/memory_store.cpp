@@ -30,7 +30,7 @@ Result<History> MemoryStore::LoadHistory(const Alert& alert,
 }
 
 Status MemoryStore::Record(const Alert& alert, const Decision& d, TimePoint now,
-                          const Escalation*) {
+                           const Escalation*) {
   std::lock_guard lock(mu_);
   if (MarksNotificationSeen(alert, d)) seen_[NotificationKeyOf(alert)] = now;
   if (!d.handler) return Ok();
@@ -46,7 +46,8 @@ Status MemoryStore::Record(const Alert& alert, const Decision& d, TimePoint now,
 
 Status MemoryStore::CancelLaunch(const Alert& alert, const Decision& d, TimePoint recorded_at) {
   std::lock_guard lock(mu_);
-  if (auto it = seen_.find(NotificationKeyOf(alert)); it != seen_.end() && it->second == recorded_at) {
+  if (auto it = seen_.find(NotificationKeyOf(alert));
+      it != seen_.end() && it->second == recorded_at) {
     seen_.erase(it);
   }
   if (!d.handler) return Ok();

@@ -12,22 +12,20 @@ namespace selfheal {
 
 class MemoryStore final : public Store {
  public:
-  Result<History> LoadHistory(const Alert& alert,
-                              const std::vector<const HandlerConfig*>& handlers,
+  Result<History> LoadHistory(const Alert& alert, const std::vector<const HandlerConfig*>& handlers,
                               TimePoint now) override;
   // Has no outbox: `escalation` is not kept, the breaker is marked escalated all the same.
   Status Record(const Alert& alert, const Decision& decision, TimePoint now,
                 const Escalation* escalation) override;
-  Status CancelLaunch(const Alert& alert, const Decision& decision,
-                      TimePoint recorded_at) override;
+  Status CancelLaunch(const Alert& alert, const Decision& decision, TimePoint recorded_at) override;
 
   void SetPausedUntil(std::optional<TimePoint> until);
 
  private:
   std::mutex mu_;
   std::optional<TimePoint> paused_until_;
-  std::map<std::string, TimePoint> seen_;   // fingerprint + startsAt → when
-  std::map<std::string, KeyState> keys_;    // handler + instance → state
+  std::map<std::string, TimePoint> seen_;  // fingerprint + startsAt → when
+  std::map<std::string, KeyState> keys_;   // handler + instance → state
 };
 
 // "handler\ninstance": the key of every per-(handler, instance) table.

@@ -13,10 +13,14 @@ namespace selfheal {
 
 std::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kHealed: return "healed";
-    case Outcome::kFailed: return "failed";
-    case Outcome::kGaveUp: return "gave-up";
-    case Outcome::kNotApplicable: return "not-applicable";
+    case Outcome::kHealed:
+      return "healed";
+    case Outcome::kFailed:
+      return "failed";
+    case Outcome::kGaveUp:
+      return "gave-up";
+    case Outcome::kNotApplicable:
+      return "not-applicable";
   }
   return "failed";
 }

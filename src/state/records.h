@@ -47,7 +47,7 @@ struct Escalation {
   std::string handler;
   std::string instance;
   std::string alertname;
-  std::string payload;      // the Alertmanager API v2 body, built when queued
+  std::string payload;  // the Alertmanager API v2 body, built when queued
   int tries = 0;
   TimePoint next_try;
   std::string last_error;

@@ -127,8 +127,9 @@ Error Newer(const Connection& c, int64_t version) {
 // Ok, or the error to return, given the version and application id found.
 Status Judge(const Connection& c, int64_t version, int64_t application_id) {
   if (application_id != 0 && application_id != kApplicationId) {
-    return Error{Errc::kUnavailable, "'" + c.path() + "' is an SQLite database of another "
-                                     "application (application_id " +
+    return Error{Errc::kUnavailable, "'" + c.path() +
+                                         "' is an SQLite database of another "
+                                         "application (application_id " +
                                          std::to_string(application_id) + "), not self-heal state"};
   }
   if (version > kVersion) return Newer(c, version);
@@ -178,10 +179,11 @@ Status CheckVersion(Connection& c) {
                                       "' holds no self-heal state yet (never opened read-write)"};
   }
   if (version.value() < kVersion) {
-    return Error{Errc::kUnavailable,
-                 "the state database '" + c.path() + "' has schema version " +
-                     std::to_string(version.value()) + ", older than this self-heal's " +
-                     std::to_string(kVersion) + "; `self-heal serve` migrates it when it next runs"};
+    return Error{Errc::kUnavailable, "the state database '" + c.path() + "' has schema version " +
+                                         std::to_string(version.value()) +
+                                         ", older than this self-heal's " +
+                                         std::to_string(kVersion) +
+                                         "; `self-heal serve` migrates it when it next runs"};
   }
   return Ok();
 }

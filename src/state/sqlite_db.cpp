@@ -32,9 +32,9 @@ Error ErrorOf(sqlite3* db, int rc, std::string_view what, const std::string& pat
   switch (rc & 0xff) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return Error{Errc::kUnavailable,
-                   prefix + "the state database '" + path + "' is corrupt (" +
-                       MessageOf(db, rc) + "); move it aside to start with empty state"};
+      return Error{Errc::kUnavailable, prefix + "the state database '" + path + "' is corrupt (" +
+                                           MessageOf(db, rc) +
+                                           "); move it aside to start with empty state"};
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_CANTOPEN:
@@ -97,14 +97,16 @@ int SwitchToWal(sqlite3* db, std::string* mode) {
 }  // namespace
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only) {
-  int flags = SQLITE_OPEN_NOMUTEX | (read_only ? SQLITE_OPEN_READONLY
-                                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int flags = SQLITE_OPEN_NOMUTEX |
+              (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   // Even a failed open may allocate a handle; the Connection owns it from here on.
   std::unique_ptr<Connection> c(new Connection(db, path, read_only));
-  if (!read_only) c->turns_ = std::make_unique<WriterTurns>(path + "-writers");
-  else c->turns_ = std::make_unique<WriterTurns>();
+  if (!read_only)
+    c->turns_ = std::make_unique<WriterTurns>(path + "-writers");
+  else
+    c->turns_ = std::make_unique<WriterTurns>();
   std::string what = "open '" + path + "'";
   if (rc != SQLITE_OK) return c->Fail(rc, what);
   sqlite3_busy_handler(db, RetryWhileBusy, c.get());
@@ -191,13 +193,17 @@ void Query::BindOne(std::nullopt_t) {
 }
 
 void Query::BindOne(const std::optional<TimePoint>& t) {
-  if (t) BindOne(*t);
-  else BindOne(std::nullopt);
+  if (t)
+    BindOne(*t);
+  else
+    BindOne(std::nullopt);
 }
 
 void Query::BindOne(const std::optional<std::string>& v) {
-  if (v) BindOne(std::string_view(*v));
-  else BindOne(std::nullopt);
+  if (v)
+    BindOne(std::string_view(*v));
+  else
+    BindOne(std::nullopt);
 }
 
 bool Query::Next() {
@@ -241,7 +247,8 @@ Status Transaction::Begin(Mode mode) {
   // Read transactions stay deferred: they take a WAL snapshot at the first read and
   // never wait for a writer.
   if (mode == Mode::kWrite) connection_.turns().GiveWay();
-  Status begun = Query(connection_, mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN", what_).Run();
+  Status begun =
+      Query(connection_, mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN", what_).Run();
   connection_.turns().SetWaiting(false);
   if (!begun.ok()) return begun;
   open_ = true;

@@ -58,7 +58,7 @@ class Connection {
  private:
   Connection(sqlite3* db, std::string path, bool read_only)
       : db_(db), path_(std::move(path)), read_only_(read_only) {}
-  static int RetryWhileBusy(void* connection, int count);  // the busy handler
+  static int RetryWhileBusy(void* arg, int count);  // the busy handler
 
   sqlite3* db_;
   std::string path_;

@@ -15,8 +15,8 @@ std::string KeyText(const std::string& handler, const std::string& instance) {
   return "'" + handler + "' on '" + EscapeForLog(instance, 200) + "'";
 }
 
-Status CloseExpiredBreaker(Transaction& tx, const std::string& handler,
-                           const std::string& instance, TimePoint now, Duration window) {
+Status CloseExpiredBreaker(Transaction& tx, const std::string& handler, const std::string& instance,
+                           TimePoint now, Duration window) {
   TimePoint opened_at;
   {
     Query q = tx.Sql("SELECT opened_at FROM breakers WHERE handler = ?1 AND instance = ?2");
@@ -62,8 +62,10 @@ Result<std::vector<TimePoint>> AttemptsInWindow(Transaction& tx, const std::stri
       "AND orphan = 0 AND started_at <= ?3 AND ?3 - started_at < COALESCE(?4, window_ns) "
       "AND (?5 IS NULL OR started_at > ?5) ORDER BY started_at, id");
   q.Bind(handler, instance, now);
-  if (window) q.Bind(*window);
-  else q.Bind(std::nullopt);
+  if (window)
+    q.Bind(*window);
+  else
+    q.Bind(std::nullopt);
   q.Bind(restarted);
   std::vector<TimePoint> out;
   while (q.Next()) out.push_back(q.Time(0));
@@ -73,9 +75,12 @@ Result<std::vector<TimePoint>> AttemptsInWindow(Transaction& tx, const std::stri
 
 std::string NewestRun::LastResult() const {
   switch (state) {
-    case State::kRunning: return "running";
-    case State::kLost: return "lost";
-    case State::kFinished: return outcome;
+    case State::kRunning:
+      return "running";
+    case State::kLost:
+      return "lost";
+    case State::kFinished:
+      return outcome;
   }
   return outcome;
 }
@@ -103,9 +108,8 @@ Result<std::optional<NewestRun>> ReadNewestRun(Transaction& tx, const std::strin
   return std::optional<NewestRun>(std::move(run));
 }
 
-Result<bool> OpenBreaker(Transaction& tx, const std::string& handler,
-                         const std::string& instance, const std::string& alertname,
-                         TimePoint at, Duration window) {
+Result<bool> OpenBreaker(Transaction& tx, const std::string& handler, const std::string& instance,
+                         const std::string& alertname, TimePoint at, Duration window) {
   Query open = tx.Sql(
       "INSERT INTO breakers (handler, instance, alertname, opened_at, window_ns, escalated) "
       "VALUES (?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT (handler, instance) DO NOTHING");

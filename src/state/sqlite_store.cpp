@@ -86,8 +86,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& state_
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     int err = errno;
     std::string why = ::stat(dir.c_str(), &st) == 0 ? "is not a directory"
-                      : err == ENOENT              ? "does not exist"
-                                                   : "cannot be used: " + ErrnoText(err);
+                      : err == ENOENT               ? "does not exist"
+                                                    : "cannot be used: " + ErrnoText(err);
     return Error{read_only && err == ENOENT ? Errc::kNotFound : Errc::kUnavailable,
                  "open '" + path + "': the state directory '" + dir + "' " + why};
   }
@@ -153,7 +153,7 @@ Result<History> SqliteStore::LoadHistory(const Alert& alert,
 }
 
 Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now,
-                          const Escalation* escalation) {
+                           const Escalation* escalation) {
   bool dedup = MarksNotificationSeen(alert, d);
   bool launch = d.handler && d.verdict == Verdict::kLaunch;
   bool breaker = d.handler && (d.opens_breaker || d.escalate);
@@ -169,8 +169,8 @@ Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now,
   }
   std::lock_guard lock(mu_);
   std::string what = launch ? "record attempt for " + KeyText(h.name, instance)
-                            : "record decision '" + std::string(VerdictName(d.verdict)) +
-                                  "' for " + KeyText(h.name, instance);
+                            : "record decision '" + std::string(VerdictName(d.verdict)) + "' for " +
+                                  KeyText(h.name, instance);
   Transaction tx(*db_, std::move(what));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   if (dedup) {
@@ -186,7 +186,8 @@ Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now,
     if (launch) {
       Query q = tx.Sql(
           "INSERT INTO attempts (handler, instance, alertname, fingerprint, unit, attempt, "
-          "started_at, timeout_ns, window_ns, counts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)");
+          "started_at, timeout_ns, window_ns, counts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+          "1)");
       q.Bind(h.name, instance, alert.alertname(), alert.fingerprint, UnitNameFor(h.name, instance),
              d.attempt, now, h.timeout, h.window);
       if (Status s = q.Run(); !s.ok()) return s;

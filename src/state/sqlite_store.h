@@ -45,20 +45,17 @@ class SqliteStore final : public StateStore {
   // + 30 s ago (later its result is taken as lost: it counts like a failure), returns
   // only the attempts within the handler's window, and treats a breaker whose window
   // has passed as closed (its attempts no longer count).
-  Result<History> LoadHistory(const Alert& alert,
-                              const std::vector<const HandlerConfig*>& handlers,
+  Result<History> LoadHistory(const Alert& alert, const std::vector<const HandlerConfig*>& handlers,
                               TimePoint now) override;
   Status Record(const Alert& alert, const Decision& decision, TimePoint now,
                 const Escalation* escalation) override;
-  Status CancelLaunch(const Alert& alert, const Decision& decision,
-                      TimePoint recorded_at) override;
+  Status CancelLaunch(const Alert& alert, const Decision& decision, TimePoint recorded_at) override;
 
   // StateStore. RecordResult takes result.outcome as given (see OutcomeOf). A result
   // whose attempt was reset meanwhile is recorded on it but does not count; a result
   // that matches no unfinished attempt at all is kept as an orphan row with no effect
   // on budget or breaker (found_attempt = false).
-  Result<ResultEffect> RecordResult(const RunResult& result, int max_attempts,
-                                    Duration window,
+  Result<ResultEffect> RecordResult(const RunResult& result, int max_attempts, Duration window,
                                     const EscalationFor& escalation_for) override;
   // Idempotent per breaker opening: an escalation for a key whose current opening
   // already has one (delivered or not) is not queued again; with no breaker row, at

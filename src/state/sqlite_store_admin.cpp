@@ -38,8 +38,7 @@ Escalation EscalationOf(const Query& q) {
 }
 
 Result<std::vector<Escalation>> ReadEscalations(sqlite::Connection& db, const char* sql,
-                                                std::string what,
-                                                std::optional<TimePoint> now) {
+                                                std::string what, std::optional<TimePoint> now) {
   Transaction tx(db, std::move(what));
   if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
   std::vector<Escalation> out;
@@ -64,18 +63,20 @@ Status SqliteStore::EnqueueEscalation(const Escalation& e) {
 }
 
 Result<std::vector<Escalation>> SqliteStore::DueEscalations(TimePoint now) {
-  static const std::string kSql = std::string("SELECT ") + kEscalationColumns +
-                                  " FROM escalations WHERE (delivered_at IS NULL OR command_pending = 1)"
-                                  " AND next_try <= ?1"
-                                  " ORDER BY created_at, id";
+  static const std::string kSql =
+      std::string("SELECT ") + kEscalationColumns +
+      " FROM escalations WHERE (delivered_at IS NULL OR command_pending = 1)"
+      " AND next_try <= ?1"
+      " ORDER BY created_at, id";
   std::lock_guard lock(mu_);
   return ReadEscalations(*db_, kSql.c_str(), "list the escalations due", now);
 }
 
 Result<std::vector<Escalation>> SqliteStore::PendingEscalations() {
-  static const std::string kSql = std::string("SELECT ") + kEscalationColumns +
-                                  " FROM escalations WHERE delivered_at IS NULL OR command_pending = 1"
-                                  " ORDER BY next_try, id";
+  static const std::string kSql =
+      std::string("SELECT ") + kEscalationColumns +
+      " FROM escalations WHERE delivered_at IS NULL OR command_pending = 1"
+      " ORDER BY next_try, id";
   std::lock_guard lock(mu_);
   return ReadEscalations(*db_, kSql.c_str(), "list the pending escalations", std::nullopt);
 }
@@ -83,8 +84,8 @@ Result<std::vector<Escalation>> SqliteStore::PendingEscalations() {
 Status SqliteStore::MarkEscalation(int64_t id, const EscalationMark& mark) {
   std::lock_guard lock(mu_);
   bool done = mark.delivered && mark.command_started;
-  Transaction tx(*db_, "mark escalation " + std::to_string(id) +
-                           (done ? " delivered" : " for another try"));
+  Transaction tx(
+      *db_, "mark escalation " + std::to_string(id) + (done ? " delivered" : " for another try"));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   // Neither step is ever undone: a later failed round cannot unmark an earlier success.
   Query q = tx.Sql(
@@ -159,8 +160,8 @@ Status SqliteStore::Reset(const std::string& handler, const std::string& instanc
   }
   Query close = tx.Sql("DELETE FROM breakers WHERE handler = ?1 AND instance = ?2");
   if (Status s = close.Bind(handler, instance).Run(); !s.ok()) return s;
-  Query forget = tx.Sql(
-      "UPDATE attempts SET counts = 0 WHERE handler = ?1 AND instance = ?2 AND counts = 1");
+  Query forget =
+      tx.Sql("UPDATE attempts SET counts = 0 WHERE handler = ?1 AND instance = ?2 AND counts = 1");
   if (Status s = forget.Bind(handler, instance).Run(); !s.ok()) return s;
   return tx.Commit();
 }

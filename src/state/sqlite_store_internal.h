@@ -46,8 +46,7 @@ Result<std::optional<BreakerRow>> ReadBreaker(sqlite::Transaction& tx, const std
 // cleared (healed, not-applicable, reset), not orphan results, started in
 // (now - window, now], and after the opening of a breaker whose window has passed
 // (the window restarted then).
-Result<std::vector<TimePoint>> AttemptsInWindow(sqlite::Transaction& tx,
-                                                const std::string& handler,
+Result<std::vector<TimePoint>> AttemptsInWindow(sqlite::Transaction& tx, const std::string& handler,
                                                 const std::string& instance, TimePoint now,
                                                 std::optional<Duration> window);
 
@@ -72,8 +71,8 @@ Result<std::optional<NewestRun>> ReadNewestRun(sqlite::Transaction& tx, const st
 // meanwhile keeps its opening, so its one escalation stays the only one). True when
 // this call opened it.
 Result<bool> OpenBreaker(sqlite::Transaction& tx, const std::string& handler,
-                         const std::string& instance, const std::string& alertname,
-                         TimePoint at, Duration window);
+                         const std::string& instance, const std::string& alertname, TimePoint at,
+                         Duration window);
 
 // Queues `e` for the key's current breaker opening unless that opening has one
 // already (without a breaker row: unless one is undelivered), and marks the breaker

@@ -138,7 +138,8 @@ Result<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_attem
   if (effect.breaker_opened) {
     // In this transaction, so that the opening and its escalation commit together.
     if (!escalation_for) {
-      return Error{Errc::kInternal, tx.what() + ": it opens the breaker, but no escalation came with it"};
+      return Error{Errc::kInternal,
+                   tx.what() + ": it opens the breaker, but no escalation came with it"};
     }
     if (Status s = QueueEscalation(tx, escalation_for(effect)); !s.ok()) return s.error();
   }

@@ -55,9 +55,7 @@ bool IsUtf8(std::string_view s) {
   return true;
 }
 
-bool IsCleanText(std::string_view s) {
-  return IsUtf8(s) && s.find('\0') == std::string_view::npos;
-}
+bool IsCleanText(std::string_view s) { return IsUtf8(s) && s.find('\0') == std::string_view::npos; }
 
 void CheckLabels(const selfheal::LabelSet& labels, const selfheal::ParseLimits& limits) {
   Check(labels.size() <= limits.max_labels, "label count within limit");

@@ -40,7 +40,8 @@ struct FakeLauncher : Launcher {
 struct RecordingJournal : JournalSink {
   void Write(const AuditEvent& event) override { events.push_back(event); }
   std::string Field(size_t i, const std::string& name) const {
-    for (const auto& [n, v] : events.at(i).fields) if (n == name) return v;
+    for (const auto& [n, v] : events.at(i).fields)
+      if (n == name) return v;
     return "<absent>";
   }
   std::vector<AuditEvent> events;

@@ -177,7 +177,9 @@ TEST(ParseWebhookTest, PreservesUnusualLabelsFromAPrometheusRuleByteForByte) {
       {"alertname", "WeirdLabels"},
       {"heal", "true"},
       {"html_chars", "<b>bold</b> & a<b && c>d"},
-      {"instance", "n\xC3\xB6" "de 1 \"quoted\""},
+      {"instance",
+       "n\xC3\xB6"
+       "de 1 \"quoted\""},
       {"job", "selfheal-probe"},
       {"label_with_underscores", "value with   spaces and a\ttab"},
       {"long_value", Repeat("long-value-0123456789-", 54) + "long-value-0"},
@@ -186,20 +188,27 @@ TEST(ParseWebhookTest, PreservesUnusualLabelsFromAPrometheusRuleByteForByte) {
       {"quotes_value", "he said \"hi\" and it's fine; backslash \\ end"},
       {"severity", "info"},
       {"trailing_underscore_", "trailing underscore label name"},
-      {"unicode_value", "Z\xC3\xBCrich \xE2\x98\x83 \xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E "
-                        "\xF0\x9F\x9A\x80 \xCE\xA9mega"},
+      {"unicode_value",
+       "Z\xC3\xBCrich \xE2\x98\x83 \xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E "
+       "\xF0\x9F\x9A\x80 \xCE\xA9mega"},
   };
   const Alert& alert = webhook.alerts[0];
   EXPECT_EQ(alert.labels, expected);
   EXPECT_EQ(alert.labels.at("long_value").size(), 1200u);
-  EXPECT_EQ(alert.instance(), "n\xC3\xB6" "de 1 \"quoted\"");
-  EXPECT_EQ(alert.annotations.at("summary"), "Weird labels on n\xC3\xB6" "de 1 \"quoted\": ");
+  EXPECT_EQ(alert.instance(),
+            "n\xC3\xB6"
+            "de 1 \"quoted\"");
+  EXPECT_EQ(alert.annotations.at("summary"),
+            "Weird labels on n\xC3\xB6"
+            "de 1 \"quoted\": ");
   EXPECT_EQ(alert.annotations.at("description"),
             "Multi-line description.\nSecond line with \"quotes\" and <html> & ampersand.\n"
             "Third line: C:\\dir\\sub");
   EXPECT_EQ(webhook.group_labels, expected);
   EXPECT_EQ(webhook.common_labels, expected);
-  EXPECT_NE(webhook.group_key.find(R"(instance="n)" "\xC3\xB6" R"(de 1 \"quoted\"")"),
+  EXPECT_NE(webhook.group_key.find(R"(instance="n)"
+                                   "\xC3\xB6"
+                                   R"(de 1 \"quoted\"")"),
             std::string::npos);
 }
 
@@ -214,8 +223,10 @@ TEST(ParseWebhookTest, PreservesUnusualLabelsAndNanosecondsFromAmtool) {
                               {"long_value", std::string(300, 'x')},
                               {"quotes_value", "it's \"quoted\" \\ here"},
                               {"severity", "warning"},
-                              {"unicode_value", "Gr\xC3\xBC\xC3\x9F" "e \xF0\x9F\x9A\x91 "
-                                                "\xE2\x80\x93 \xC3\xB1"},
+                              {"unicode_value",
+                               "Gr\xC3\xBC\xC3\x9F"
+                               "e \xF0\x9F\x9A\x91 "
+                               "\xE2\x80\x93 \xC3\xB1"},
                           }));
   EXPECT_EQ(alert.annotations.at("description"), "line1\nline2");
   EXPECT_EQ(alert.annotations.at("summary"), "Added by amtool <no generator>");
@@ -261,8 +272,7 @@ TEST(ParseWebhookTest, AgreesWithAnIndependentDomReadingOfEveryFixture) {
       EXPECT_EQ(alert.annotations, DomLabels(alerts[i]["annotations"]));
       EXPECT_EQ(alert.starts_at_text, alerts[i]["startsAt"].GetString());
       std::string ends_at = alerts[i]["endsAt"].GetString();
-      EXPECT_EQ(alert.ends_at,
-                ends_at == "0001-01-01T00:00:00Z" ? TimePoint{} : Time(ends_at));
+      EXPECT_EQ(alert.ends_at, ends_at == "0001-01-01T00:00:00Z" ? TimePoint{} : Time(ends_at));
       EXPECT_EQ(alert.generator_url, alerts[i]["generatorURL"].GetString());
       EXPECT_EQ(alert.fingerprint, alerts[i]["fingerprint"].GetString());
     }
@@ -330,7 +340,10 @@ TEST(ParseWebhookTest, TreatsStrangeButValidLabelsAsData) {
       R"j("\u00e9":"\ud83d\ude91"})j"));
   const Alert& alert = webhook.alerts.at(0);
   EXPECT_EQ(alert.alertname(), "$(reboot)");
-  EXPECT_EQ(alert.instance(), "a\x01" "b\x1f" "c\x7f");
+  EXPECT_EQ(alert.instance(),
+            "a\x01"
+            "b\x1f"
+            "c\x7f");
   EXPECT_EQ(alert.labels.at("na\xCC\x88me \xF0\x9F\x9A\x80"), "x=y;`id`");
   EXPECT_EQ(alert.labels.at("\xC3\xA9"), "\xF0\x9F\x9A\x91");
 }
@@ -347,10 +360,10 @@ TEST(ParseWebhookTest, AcceptsPayloadsExactlyAtTheLimits) {
   limits.max_labels = 4;
   limits.max_name_bytes = 9;  // "alertname"
   limits.max_value_bytes = 100;
-  std::string labels = R"({"alertname":"A","instance":")" + std::string(100, 'v') +
-                       R"(","123456789":"x","y":""})";
-  std::string alert = Edit(Edit(kAlert, kLabels, R"("labels":)" + labels + ","),
-                           "82cf4c324f050464", std::string(64, 'f'));
+  std::string labels =
+      R"({"alertname":"A","instance":")" + std::string(100, 'v') + R"(","123456789":"x","y":""})";
+  std::string alert = Edit(Edit(kAlert, kLabels, R"("labels":)" + labels + ","), "82cf4c324f050464",
+                           std::string(64, 'f'));
   alert = Edit(alert, R"({"summary":"low"})", R"({"a":"","b":"","c":"","d":""})");
   Webhook webhook = ParseOk(Body(alert + "," + alert + "," + alert), limits);
   ASSERT_EQ(webhook.alerts.size(), 3u);
@@ -374,7 +387,8 @@ TEST(ParseWebhookTest, CountsNestingFromTheTopObject) {
 }
 
 TEST(ParseWebhookTest, ReadsTimesWithOffsetsAndKeepsTheirText) {
-  std::string body = Body(Edit(kAlert, "2026-11-22T01:25:02.807Z", "2026-11-22T03:25:02.807+02:00"));
+  std::string body =
+      Body(Edit(kAlert, "2026-11-22T01:25:02.807Z", "2026-11-22T03:25:02.807+02:00"));
   Webhook webhook = ParseOk(body);
   EXPECT_EQ(webhook.alerts[0].starts_at, Time("2026-11-22T01:25:02.807Z"));
   EXPECT_EQ(webhook.alerts[0].starts_at_text, "2026-11-22T03:25:02.807+02:00");
@@ -390,8 +404,8 @@ TEST(ParseWebhookTest, ReadsTimesAtTheEdgesOfTheClock) {
   // any offset.
   std::string early = "1678-01-01T00:00:00+23:59";
   std::string late = "2261-12-31T23:59:59.999999999-23:59";
-  Webhook webhook = ParseOk(Body(Edit(Edit(kAlert, "2026-11-22T01:25:02.807Z", early),
-                                      "0001-01-01T00:00:00Z", late)));
+  Webhook webhook = ParseOk(
+      Body(Edit(Edit(kAlert, "2026-11-22T01:25:02.807Z", early), "0001-01-01T00:00:00Z", late)));
   EXPECT_EQ(webhook.alerts[0].starts_at, Time(early));
   EXPECT_EQ(webhook.alerts[0].ends_at, Time(late));
   EXPECT_LT(webhook.alerts[0].starts_at, TimePoint{});
@@ -411,13 +425,13 @@ TEST(ParseWebhookTest, RejectsWholePayloadWhenOneAlertLacksLabels) {
 
 TEST(ParseWebhookTest, QuotesAtMost64BytesOfAnOffendingValueOnOneLine) {
   std::string value = R"(it's \\ a \"trap\"\n\r\t\u001b[31m\u0085\u2028)" + std::string(200, 'z');
-  Result<Webhook> result =
-      ParseWebhook(Body(Edit(kAlert, "2026-11-22T01:25:02.807Z", value)));
+  Result<Webhook> result = ParseWebhook(Body(Edit(kAlert, "2026-11-22T01:25:02.807Z", value)));
   ASSERT_FALSE(result.ok());
   const std::string& message = result.error().message;
   EXPECT_EQ(message,
             R"(alerts[0].startsAt: not an RFC 3339 time: 'it\'s \\ a "trap"\n\r\t\u001B[31m)"
-            R"(\u0085\u2028)" + std::string(64 - 28, 'z') + "…'");
+            R"(\u0085\u2028)" +
+                std::string(64 - 28, 'z') + "…'");
   for (char c : message) EXPECT_GE(static_cast<unsigned char>(c), 0x20) << message;
 }
 
@@ -435,7 +449,8 @@ TEST(ParseWebhookTest, NamesOddLabelNamesInQuotesInThePath) {
   Result<Webhook> result = ParseWebhook(WithLabels(R"({"alertname":"A","n\u00f6de 1\n":5})"));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().message,
-            "alerts[0].labels['n\xC3\xB6" R"(de 1\n']: expected a string, got a number)");
+            "alerts[0].labels['n\xC3\xB6"
+            R"(de 1\n']: expected a string, got a number)");
 }
 
 // One malformed payload: the message must start with `path` and contain `detail`.
@@ -470,8 +485,8 @@ std::vector<Malformed> MalformedPayloads() {
       {"Comment", "/**/" + ok, "body", "invalid JSON at offset 0"},
       {"MissingComma", Edit(ok, R"("receiver":"r",)", R"("receiver":"r" )"), "body",
        "invalid JSON at offset 16: Missing a comma or '}' after an object member."},
-      {"TruncatedInAString", ok.substr(0, ok.find("web-1:9100") + 3),
-       "alerts[0].labels.instance", "Missing a closing quotation mark in string."},
+      {"TruncatedInAString", ok.substr(0, ok.find("web-1:9100") + 3), "alerts[0].labels.instance",
+       "Missing a closing quotation mark in string."},
       {"TruncatedBeforeTheLastBrace", ok.substr(0, ok.size() - 1), "body",
        "Missing a comma or '}' after an object member."},
       {"TrailingGarbage", ok + "x", "body", "root must not be followed by other values"},
@@ -479,8 +494,8 @@ std::vector<Malformed> MalformedPayloads() {
       {"NulByteAfterTheDocument", ok + std::string("\0junk", 5), "body", "a NUL byte follows"},
       {"TrailingCommaInLabels", WithLabels(R"({"alertname":"A",})"), "alerts[0].labels",
        "Missing a name for object member."},
-      {"NaN", Edit(ok, R"("truncatedAlerts":0)", R"("truncatedAlerts":NaN)"),
-       "truncatedAlerts", "Invalid value."},
+      {"NaN", Edit(ok, R"("truncatedAlerts":0)", R"("truncatedAlerts":NaN)"), "truncatedAlerts",
+       "Invalid value."},
       {"NumberTooBig", Edit(ok, R"("truncatedAlerts":0)", R"("truncatedAlerts":1e999)"),
        "truncatedAlerts", "Number too big to be stored in double."},
       // The top level.
@@ -491,8 +506,9 @@ std::vector<Malformed> MalformedPayloads() {
       {"MissingVersion", Edit(ok, R"("version":"4",)", ""), "version", "missing required field"},
       {"DuplicateVersion", Edit(ok, R"("version":"4")", R"("version":"4","version":"4")"),
        "version", "duplicate key"},
-      {"BadTopLevelStatus", Edit(ok, R"("status":"firing","alerts")", R"("status":"FIRING","alerts")"),
-       "status", "expected 'firing' or 'resolved', got 'FIRING'"},
+      {"BadTopLevelStatus",
+       Edit(ok, R"("status":"firing","alerts")", R"("status":"FIRING","alerts")"), "status",
+       "expected 'firing' or 'resolved', got 'FIRING'"},
       {"MissingReceiver", Edit(ok, R"("receiver":"r",)", ""), "receiver", "missing required field"},
       {"MissingGroupKey", Edit(ok, R"(,"groupKey":"{}:{}")", ""), "groupKey",
        "missing required field"},
@@ -504,8 +520,9 @@ std::vector<Malformed> MalformedPayloads() {
        "expected an array, got an object"},
       {"AlertsNull", Edit(ok, R"("alerts":[)" + kAlert + "]", R"("alerts":null)"), "alerts",
        "expected an array, got null"},
-      {"GroupLabelsValueNumber", Edit(ok, R"("groupLabels":{"alertname":"DiskSpaceLow"})",
-                                      R"("groupLabels":{"alertname":1})"),
+      {"GroupLabelsValueNumber",
+       Edit(ok, R"("groupLabels":{"alertname":"DiskSpaceLow"})",
+            R"("groupLabels":{"alertname":1})"),
        "groupLabels.alertname", "expected a string, got a number"},
       {"CommonAnnotationsNotObject",
        Edit(ok, R"("commonAnnotations":{})", R"("commonAnnotations":"x")"), "commonAnnotations",
@@ -521,7 +538,8 @@ std::vector<Malformed> MalformedPayloads() {
        "truncatedAlerts", "out of range"},
       // Alerts.
       {"AlertNotObject", Body(R"("x")"), "alerts[0]", "expected an object, got a string"},
-      {"SecondAlertNotObject", Body(kAlert + ",7"), "alerts[1]", "expected an object, got a number"},
+      {"SecondAlertNotObject", Body(kAlert + ",7"), "alerts[1]",
+       "expected an object, got a number"},
       {"TooManyAlerts", Body(AlertList(3)), "alerts", "3 alerts, more than the limit of 2",
        two_alerts},
       {"TooManyAlertsAtTheDefaultLimit", Body(AlertList(1001)), "alerts",
@@ -556,14 +574,15 @@ std::vector<Malformed> MalformedPayloads() {
        "alerts[0].labels.instance", "duplicate name"},
       {"TooManyLabels", WithLabels(ManyEntries(129)), "alerts[0].labels", "more than 128 labels"},
       {"TooManyAnnotations",
-       Body(Edit(kAlert, R"("annotations":{"summary":"low"})", R"("annotations":)" + ManyEntries(129))),
+       Body(Edit(kAlert, R"("annotations":{"summary":"low"})",
+                 R"("annotations":)" + ManyEntries(129))),
        "alerts[0].annotations", "more than 128 annotations"},
       {"LabelValueTooLong", WithInstance('"' + std::string(65537, 'v') + '"'),
        "alerts[0].labels.instance", "longer than 65536 bytes: 'vvvv"},
-      {"LabelNameTooLong", WithLabels(R"({"alertname":"A",")" + std::string(1025, 'n') + R"(":"x"})"),
+      {"LabelNameTooLong",
+       WithLabels(R"({"alertname":"A",")" + std::string(1025, 'n') + R"(":"x"})"),
        "alerts[0].labels", "name longer than 1024 bytes"},
-      {"AnnotationValueNumber",
-       Body(Edit(kAlert, R"({"summary":"low"})", R"({"summary":0.5})")),
+      {"AnnotationValueNumber", Body(Edit(kAlert, R"({"summary":"low"})", R"({"summary":0.5})")),
        "alerts[0].annotations.summary", "expected a string, got a number"},
       {"BadStartsAt", Body(Edit(kAlert, "2026-11-22T01:25:02.807Z", "yesterday")),
        "alerts[0].startsAt", "not an RFC 3339 time: 'yesterday'"},
@@ -578,8 +597,9 @@ std::vector<Malformed> MalformedPayloads() {
       {"EndsAtInYearOneButNotTheZeroTime",
        Body(Edit(kAlert, "0001-01-01T00:00:00Z", "0001-01-01T00:00:01Z")), "alerts[0].endsAt",
        "not a time between the years 1678 and 2261: '0001-01-01T00:00:01Z'"},
-      {"StartsAtBeyondTheClock", Body(Edit(kAlert, "2026-11-22T01:25:02.807Z", "2262-04-12T00:00:00Z")),
-       "alerts[0].startsAt", "not a time between the years 1678 and 2261"},
+      {"StartsAtBeyondTheClock",
+       Body(Edit(kAlert, "2026-11-22T01:25:02.807Z", "2262-04-12T00:00:00Z")), "alerts[0].startsAt",
+       "not a time between the years 1678 and 2261"},
       {"GeneratorUrlNumber", Body(Edit(kAlert, R"("http://prom/graph")", "5")),
        "alerts[0].generatorURL", "expected a string, got a number"},
       {"MissingFingerprint", Body(Edit(kAlert, R"(,"fingerprint":"82cf4c324f050464")", "")),
@@ -611,7 +631,8 @@ std::vector<Malformed> MalformedPayloads() {
        R"(contains a NUL character: 'web\u00001')"},
       {"NulInLabelName", WithLabels(R"({"alertname":"A","a\u0000b":"x"})"), "alerts[0].labels",
        "name contains a NUL character"},
-      {"NulInAnnotationValue", Body(Edit(kAlert, R"({"summary":"low"})", R"({"summary":"\u0000"})")),
+      {"NulInAnnotationValue",
+       Body(Edit(kAlert, R"({"summary":"low"})", R"({"summary":"\u0000"})")),
        "alerts[0].annotations.summary", "contains a NUL character"},
       {"RawNulInAString", WithInstance(std::string("\"web\0\"", 6)), "alerts[0].labels.instance",
        "Missing a closing quotation mark in string."},

@@ -18,7 +18,9 @@ TEST(EscapeForLogTest, ControlCharactersAndBackslashesAreEscaped) {
 }
 
 TEST(EscapeForLogTest, BytesThatAreNotUtf8AreShownAsBytes) {
-  EXPECT_EQ(EscapeForLog("a\xED\xB0\x80" "b\xFF"), "a\\xED\\xB0\\x80b\\xFF");
+  EXPECT_EQ(EscapeForLog("a\xED\xB0\x80"
+                         "b\xFF"),
+            "a\\xED\\xB0\\x80b\\xFF");
   EXPECT_EQ(EscapeForLog(std::string("a\0b", 3)), "a\\u0000b");
 }
 

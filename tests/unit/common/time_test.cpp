@@ -29,10 +29,10 @@ TEST(TimeTest, RefusesYearsATimePointCannotHoldInsteadOfOverflowing) {
 }
 
 TEST(TimeTest, RejectsImpossibleDatesAndJunk) {
-  for (const char* bad : {"", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-                          "2026-11-22T24:00:00Z", "2026-11-22T01:25:02", "2026-11-22 01:25:02Z",
-                          "2026-11-22T01:25:02.Z", "2026-11-22T01:25:02Zjunk",
-                          "2026-11-22T01:25:02+0200", "yesterday"}) {
+  for (const char* bad :
+       {"", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-22T24:00:00Z",
+        "2026-11-22T01:25:02", "2026-11-22 01:25:02Z", "2026-11-22T01:25:02.Z",
+        "2026-11-22T01:25:02Zjunk", "2026-11-22T01:25:02+0200", "yesterday"}) {
     EXPECT_FALSE(ParseRfc3339(bad)) << bad;
   }
 }

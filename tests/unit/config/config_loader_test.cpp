@@ -1,12 +1,12 @@
 #include "config/config_loader.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "temp_dir.h"
 
@@ -217,8 +217,9 @@ TEST(ConfigTest, EmptyInstanceAssignmentResetsTheList) {
 
 TEST(ConfigTest, QuotedInstanceKeepsItsSpaces) {
   TempDir dir;  // fixture 08 has instance `db 2 "primary"`
-  dir.Write("handlers.d/h.conf",
-            "[Match]\nAlertName=A\nInstance=\"db 2 \\\"primary\\\"\" db-3\n[Run]\nExec=/bin/true\n");
+  dir.Write(
+      "handlers.d/h.conf",
+      "[Match]\nAlertName=A\nInstance=\"db 2 \\\"primary\\\"\" db-3\n[Run]\nExec=/bin/true\n");
   LoadedConfig loaded = LoadConfig(dir.path());
   ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
   EXPECT_THAT(loaded.config.handlers[0].instances, ElementsAre("db 2 \"primary\"", "db-3"));
@@ -240,9 +241,8 @@ TEST(ConfigTest, QuotingInExecKeepsArgumentsTogetherAndShellCharactersAreData) {
             "Exec=/usr/bin/logger -t 'self heal' \"it's $HOME\" `id` a;b | >x\n");
   LoadedConfig loaded = LoadConfig(dir.path());
   ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
-  EXPECT_THAT(loaded.config.handlers[0].exec,
-              ElementsAre("/usr/bin/logger", "-t", "self heal", "it's $HOME", "`id`", "a;b", "|",
-                          ">x"));
+  EXPECT_THAT(loaded.config.handlers[0].exec, ElementsAre("/usr/bin/logger", "-t", "self heal",
+                                                          "it's $HOME", "`id`", "a;b", "|", ">x"));
 }
 
 // Only a '#' or ';' after a blank looks like a comment (and is refused, see
@@ -274,8 +274,9 @@ TEST(ConfigTest, LongLinesAreReadWhole) {
 
 TEST(ConfigTest, IndentedLinesAreAssignmentsNotContinuations) {
   TempDir dir;
-  dir.Write("handlers.d/h.conf", "  [Match]\n\tAlertName=A\n  Instance=i\n[Run]\n  Exec=/bin/true\n"
-                                 "    Mode = dry-run  \n");
+  dir.Write("handlers.d/h.conf",
+            "  [Match]\n\tAlertName=A\n  Instance=i\n[Run]\n  Exec=/bin/true\n"
+            "    Mode = dry-run  \n");
   LoadedConfig loaded = LoadConfig(dir.path());
   ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
   EXPECT_THAT(loaded.config.handlers[0].exec, ElementsAre("/bin/true"));
@@ -321,8 +322,9 @@ TEST(ConfigTest, SeveralErrorsInOneRunAreAllReportedInFileAndLineOrder) {
   TempDir dir;
   dir.Write("self-heal.conf", "[Server]\nMaxConnections=0\nBogus=1\n[Policy]\nDedupWindowSec=x\n");
   dir.Write("handlers.d/b.conf", "[Match]\nAlertName=A\nInstance=i\n[Run]\nExec=rel\nMode=x\n");
-  dir.Write("handlers.d/a.conf", "[Match]\nAlertName=A\n[Run]\nExec=/bin/true\n[Limit]\n"
-                                 "MaxAttempts=0\n");
+  dir.Write("handlers.d/a.conf",
+            "[Match]\nAlertName=A\n[Run]\nExec=/bin/true\n[Limit]\n"
+            "MaxAttempts=0\n");
   dir.Write("handlers.d/bad.name.conf", "");
   LoadedConfig loaded = LoadConfig(dir.path());
   std::string d = dir.path();

@@ -39,9 +39,9 @@ TEST(ConfigExecTest, EscapesWorkInAndOutOfQuotes) {
 }
 
 TEST(ConfigExecTest, ShellCharactersAreData) {
-  EXPECT_THAT(Split("/bin/x $HOME ${PATH} `id` $(id) ; | && > %n *"),
-              ElementsAre("/bin/x", "$HOME", "${PATH}", "`id`", "$(id)", ";", "|", "&&", ">",
-                          "%n", "*"));
+  EXPECT_THAT(
+      Split("/bin/x $HOME ${PATH} `id` $(id) ; | && > %n *"),
+      ElementsAre("/bin/x", "$HOME", "${PATH}", "`id`", "$(id)", ";", "|", "&&", ">", "%n", "*"));
 }
 
 TEST(ConfigExecTest, MalformedQuotingIsRefused) {

@@ -5,14 +5,14 @@
 // A documented item is a tagged paragraph of the page (man(7) ".TP", then the tag
 // line), found under its ".SH" heading and, for configuration keys, its ".SS [Section]"
 // heading. The tag's text up to and including the first '=' is the key ("Exec=").
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "alert/alert.h"
 #include "config/key_table.h"
@@ -168,8 +168,11 @@ void ExpectEveryKeyDocumented(const ManPage& page, const std::vector<KeyRule>& r
     std::string elsewhere;
     for (const Tagged& t : page.tagged) {
       if (KeyOfTag(t.tag) != rule.key) continue;
-      if (t.heading == heading && t.subheading == want_sub) found = true;
-      else elsewhere += " line " + std::to_string(t.line) + " (" + t.heading + " / " + t.subheading + ")";
+      if (t.heading == heading && t.subheading == want_sub)
+        found = true;
+      else
+        elsewhere +=
+            " line " + std::to_string(t.line) + " (" + t.heading + " / " + t.subheading + ")";
     }
     EXPECT_TRUE(found) << page.path << ": the loader accepts " << want_sub << " " << rule.key
                        << "= but the page has no \".TP\" entry for it under .SH \"" << heading
@@ -189,8 +192,8 @@ void ExpectNoStaleKeys(const ManPage& page, const std::vector<KeyRule>& rules,
     for (const KeyRule& rule : rules) {
       known |= rule.key == key && "[" + std::string(rule.section) + "]" == t.subheading;
     }
-    EXPECT_TRUE(known) << page.path << ":" << t.line << ": documents " << t.subheading << " "
-                       << key << "=, which the loader does not accept there";
+    EXPECT_TRUE(known) << page.path << ":" << t.line << ": documents " << t.subheading << " " << key
+                       << "=, which the loader does not accept there";
   }
 }
 
@@ -286,8 +289,8 @@ TEST(ManPageContract, EveryHandlerVariableIsDocumented) {
     }
     if (!documented_names.insert(want).second) continue;
     EXPECT_TRUE(HasTag(page, "ENVIRONMENT", want))
-        << page.path << ": a handler gets " << name << " but the page has no \".TP\" entry "
-        << want << " under .SH ENVIRONMENT";
+        << page.path << ": a handler gets " << name << " but the page has no \".TP\" entry " << want
+        << " under .SH ENVIRONMENT";
   }
   for (const auto& [name, value] : request.log_extra_fields) {
     EXPECT_NE(page.text.find(name), std::string::npos)

@@ -3,6 +3,7 @@
 #include "escalate/alertmanager_client.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -15,8 +16,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace selfheal {
 namespace {
@@ -41,9 +40,9 @@ class AlertmanagerReceiver {
     addr.sin_family = AF_INET;
     addr.sin_port = 0;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, nullptr, nullptr, &Handle,
-                               this, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED,
-                               &Completed, nullptr, MHD_OPTION_END);
+    daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, nullptr, nullptr, &Handle, this,
+                               MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, &Completed,
+                               nullptr, MHD_OPTION_END);
     if (daemon_ != nullptr) {
       const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
       port_ = info != nullptr ? info->port : 0;
@@ -69,13 +68,12 @@ class AlertmanagerReceiver {
 
  private:
   static MHD_Result Handle(void* cls, MHD_Connection* connection, const char* url,
-                           const char* method, const char* /*version*/,
-                           const char* upload_data, size_t* upload_data_size, void** con_cls) {
+                           const char* method, const char* /*version*/, const char* upload_data,
+                           size_t* upload_data_size, void** con_cls) {
     auto* self = static_cast<AlertmanagerReceiver*>(cls);
     auto* request = static_cast<SeenRequest*>(*con_cls);
     if (request == nullptr) {
-      const char* type =
-          MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Type");
+      const char* type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Type");
       *con_cls = new SeenRequest{method, url, type != nullptr ? type : "", ""};
       return MHD_YES;
     }

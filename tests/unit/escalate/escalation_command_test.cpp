@@ -26,7 +26,8 @@ Escalation Queued() {
 }
 
 TEST(EscalationCommandTest, RunsTheConfiguredArgvAsHealerInAUnitNamedByTheEscalation) {
-  LaunchRequest r = BuildEscalationCommand(Queued(), {"/usr/local/bin/page", "on call", "--team=sre"});
+  LaunchRequest r =
+      BuildEscalationCommand(Queued(), {"/usr/local/bin/page", "on call", "--team=sre"});
   EXPECT_EQ(r.unit_name, "self-heal-escalate-42.service");
   EXPECT_EQ(r.argv, (std::vector<std::string>{"/usr/local/bin/page", "on call", "--team=sre"}));
   EXPECT_EQ(r.user, "healer");
@@ -44,8 +45,8 @@ TEST(EscalationCommandTest, PassesTheEscalationAsDataInTheEnvironment) {
   EXPECT_THAT(r.environment, Contains(Pair("SELF_HEAL_ESCALATION_JSON", e.payload)));
   EXPECT_THAT(r.environment,
               Contains(Pair("SELF_HEAL_SUMMARY", *PayloadAnnotation(e.payload, "summary"))));
-  EXPECT_THAT(r.environment,
-              Contains(Pair("SELF_HEAL_DESCRIPTION", *PayloadAnnotation(e.payload, "description"))));
+  EXPECT_THAT(r.environment, Contains(Pair("SELF_HEAL_DESCRIPTION",
+                                           *PayloadAnnotation(e.payload, "description"))));
   EXPECT_THAT(r.log_extra_fields, Contains(Pair("SELF_HEAL_ESCALATION_ID", "42")));
   EXPECT_THAT(r.log_extra_fields, Contains(Pair("SELF_HEAL_INSTANCE", "web-1:9100; rm -rf /")));
   EXPECT_THAT(r.environment, Contains(Pair("SELF_HEAL_FINGERPRINT", "6d0a5ab2a4a7c2f1")));

@@ -1,12 +1,11 @@
 #include "escalate/escalation_payload.h"
 
+#include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
 #include <chrono>
 #include <map>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "escalate/sample_facts.h"
 
@@ -121,18 +120,28 @@ TEST(EscalationPayloadTest, AddsInstanceAndSeverityWhenTheOriginalLabelsLackThem
 TEST(EscalationPayloadTest, StrangeLabelValuesSurviveAsData) {
   EscalationFacts f = NginxFacts();
   f.instance = "db 2 \"primary\"\n$(reboot) 'x' \\ Grüße 🚑";
-  f.labels = {{"alertname", "NginxDown"}, {"instance", f.instance},
-              {"ctl", std::string("a\x01" "b\x1f" "c", 5)}};
+  f.labels = {{"alertname", "NginxDown"},
+              {"instance", f.instance},
+              {"ctl", std::string("a\x01"
+                                  "b\x1f"
+                                  "c",
+                                  5)}};
   ParsedAlert a = Parse(BuildEscalationPayload(f));
   EXPECT_EQ(a.labels.at("instance"), f.instance);
-  EXPECT_EQ(a.labels.at("ctl"), std::string("a\x01" "b\x1f" "c", 5));
+  EXPECT_EQ(a.labels.at("ctl"), std::string("a\x01"
+                                            "b\x1f"
+                                            "c",
+                                            5));
   EXPECT_NE(a.annotations.at("description").find(f.instance), std::string::npos);
 }
 
 TEST(EscalationPayloadTest, LeavesOutLabelsWhoseNamesAlertmanagerWouldRejectTheAlertFor) {
   EscalationFacts f = NginxFacts();
-  f.labels = {{"alertname", "NginxDown"}, {"na\xcc\x88me 🚀", "x"}, {"9lives", "x"},
-              {"_ok", "kept"}, {"ok_2", "kept"}};
+  f.labels = {{"alertname", "NginxDown"},
+              {"na\xcc\x88me 🚀", "x"},
+              {"9lives", "x"},
+              {"_ok", "kept"},
+              {"ok_2", "kept"}};
   ParsedAlert a = Parse(BuildEscalationPayload(f));
   EXPECT_EQ(a.labels.count("na\xcc\x88me 🚀"), 0u);
   EXPECT_EQ(a.labels.count("9lives"), 0u);

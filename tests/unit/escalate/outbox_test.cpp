@@ -1,12 +1,12 @@
 #include "escalate/outbox.h"
 
+#include <gtest/gtest.h>
+#include <syslog.h>
+
 #include <chrono>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <syslog.h>
 
 #include "escalate/escalation_payload.h"
 #include "escalate/sample_facts.h"

@@ -21,8 +21,11 @@ inline EscalationFacts NginxFacts() {
   f.last_result = "failed";
   f.unit = "self-heal-nginx-restart-1a2b3c4d.service";
   f.opened_at = *ParseRfc3339("2026-11-22T12:00:00Z");
-  f.labels = {{"alertname", "NginxDown"}, {"heal", "true"},  {"instance", "web-1:9100"},
-              {"job", "nginx"},           {"severity", "warning"}};
+  f.labels = {{"alertname", "NginxDown"},
+              {"heal", "true"},
+              {"instance", "web-1:9100"},
+              {"job", "nginx"},
+              {"severity", "warning"}};
   f.generator_url = "http://prometheus:9090/graph?g0.expr=up";
   return f;
 }

@@ -1,10 +1,10 @@
 // The pure pieces of the HTTP stage: Authorization parsing and checking, header
 // checks, listen and remote address text.
-#include <gtest/gtest.h>
+#include "http/auth.h"
 
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 
-#include "http/auth.h"
 #include "http/request_checks.h"
 #include "http/socket_address.h"
 
@@ -24,13 +24,13 @@ TEST(HttpAuthTest, DecodesBase64WithAndWithoutPadding) {
 }
 
 TEST(HttpAuthTest, RejectsMalformedBase64) {
-  EXPECT_FALSE(DecodeBase64("YQ="));      // padding that does not complete a quantum
-  EXPECT_FALSE(DecodeBase64("Y"));        // 6 bits
-  EXPECT_FALSE(DecodeBase64("Y=Q="));     // padding in the middle
-  EXPECT_FALSE(DecodeBase64("YR=="));     // non-zero leftover bits
-  EXPECT_FALSE(DecodeBase64("YW J"));     // space
+  EXPECT_FALSE(DecodeBase64("YQ="));   // padding that does not complete a quantum
+  EXPECT_FALSE(DecodeBase64("Y"));     // 6 bits
+  EXPECT_FALSE(DecodeBase64("Y=Q="));  // padding in the middle
+  EXPECT_FALSE(DecodeBase64("YR=="));  // non-zero leftover bits
+  EXPECT_FALSE(DecodeBase64("YW J"));  // space
   EXPECT_FALSE(DecodeBase64("YWJj===="));
-  EXPECT_FALSE(DecodeBase64("YW-_"));     // URL alphabet
+  EXPECT_FALSE(DecodeBase64("YW-_"));  // URL alphabet
 }
 
 TEST(HttpAuthTest, ComparesInConstantTimeButCorrectly) {
@@ -134,8 +134,7 @@ TEST(HttpSocketAddressTest, ParsesNumericLoopbackAddresses) {
   auto v4 = ParseListenAddress("127.0.0.1:9095");
   ASSERT_TRUE(v4);
   EXPECT_EQ(v4->family(), AF_INET);
-  EXPECT_EQ(FormatSocketAddress(reinterpret_cast<const sockaddr*>(&v4->storage)),
-            "127.0.0.1:9095");
+  EXPECT_EQ(FormatSocketAddress(reinterpret_cast<const sockaddr*>(&v4->storage)), "127.0.0.1:9095");
   auto v6 = ParseListenAddress("[::1]:0");
   ASSERT_TRUE(v6);
   EXPECT_EQ(v6->family(), AF_INET6);

@@ -2,7 +2,6 @@
 // keep-alive, idleness and quiescing. Every wait is bounded.
 #include <gtest/gtest.h>
 #include <syslog.h>
-
 #include <unistd.h>
 
 #include <atomic>
@@ -55,8 +54,7 @@ TEST(HttpServerTest, AnswersAHugeContentLengthWith413BeforeTheBodyIsSent) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
   EXPECT_EQ(r->Header("Connection"), "close");
-  EXPECT_EQ(r->body,
-            "{\"error\":\"Content-Length 100000000 exceeds the limit of 1024 bytes\"}");
+  EXPECT_EQ(r->body, "{\"error\":\"Content-Length 100000000 exceeds the limit of 1024 bytes\"}");
   EXPECT_TRUE(c.WaitClosed(std::chrono::seconds(3)));
   EXPECT_TRUE(handler.Seen().empty());
   ASSERT_EQ(journal.Events().size(), 1u);
@@ -72,8 +70,9 @@ TEST(HttpServerTest, LeavesOversizedHeadersToLibmicrohttpdAndJournalsThem) {
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
 
-  ASSERT_TRUE(c.Send(PostHead("X-Padding: " + std::string(40 * 1024, 'x') + "\r\n" +
-                              "Content-Length: 2\r\n") + "{}"));
+  ASSERT_TRUE(c.Send(
+      PostHead("X-Padding: " + std::string(40 * 1024, 'x') + "\r\n" + "Content-Length: 2\r\n") +
+      "{}"));
   auto r = c.ReadResponse();
 
   ASSERT_TRUE(r);
@@ -110,8 +109,8 @@ TEST(HttpServerTest, AnswersExpect100ContinueWith413SoTheBodyIsNeverSent) {
   ASSERT_TRUE(s.server);
   const auto started = SteadyClock::now();
 
-  CurlResult r = Curl(s.Url("/"), "POST", std::string(4096, ' '),
-                      {kJsonHeader, "Expect: 100-continue"});
+  CurlResult r =
+      Curl(s.Url("/"), "POST", std::string(4096, ' '), {kJsonHeader, "Expect: 100-continue"});
 
   EXPECT_EQ(r.status, 413);
   // curl sends the body anyway after waiting 1 s for "100 Continue"; it did not wait.
@@ -246,8 +245,8 @@ TEST(HttpServerTest, AnswersOverCapacityWith503RatherThanDropping) {
 
   RawConnection third(s.port);
   ASSERT_TRUE(third.ok());
-  ASSERT_TRUE(third.Send(PostHead("Content-Length: " + std::to_string(kPayload.size()) +
-                                  "\r\n") + kPayload));
+  ASSERT_TRUE(third.Send(PostHead("Content-Length: " + std::to_string(kPayload.size()) + "\r\n") +
+                         kPayload));
   auto r = third.ReadResponse();
 
   ASSERT_TRUE(r);
@@ -289,8 +288,7 @@ TEST(HttpServerTest, ServesSeveralRequestsOnOneKeptAliveConnection) {
 
   for (int i = 0; i < 3; ++i) {
     const std::string body = "{\"n\":" + std::to_string(i) + "}";
-    ASSERT_TRUE(c.Send(PostHead("Content-Length: " + std::to_string(body.size()) + "\r\n") +
-                       body));
+    ASSERT_TRUE(c.Send(PostHead("Content-Length: " + std::to_string(body.size()) + "\r\n") + body));
     auto r = c.ReadResponse();
     ASSERT_TRUE(r) << "request " << i;
     EXPECT_EQ(r->status, 200);
@@ -336,9 +334,8 @@ TEST(HttpServerTest, QuiesceCompletesTheRequestInProgress) {
       journal);
   ASSERT_TRUE(s.server);
 
-  auto client = std::async(std::launch::async, [&] {
-    return Curl(s.Url("/"), "POST", "1", {kJsonHeader});
-  });
+  auto client =
+      std::async(std::launch::async, [&] { return Curl(s.Url("/"), "POST", "1", {kJsonHeader}); });
   ASSERT_EQ(entered.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
   const auto started = SteadyClock::now();
   s.server->Quiesce(std::chrono::seconds(5));
@@ -379,19 +376,19 @@ TEST(HttpServerTest, ConnectionsQueuedAfterQuiesceAreServedByTheNextStart) {
   int port = 0;
   Result<int> systemd_fd = BindListen("127.0.0.1:0", &port);
   ASSERT_TRUE(systemd_fd.ok());
-  auto first = HttpServer::Start(dup(systemd_fd.value()), SmallOptions(),
-                                 handler.AsHandler(), journal);
+  auto first =
+      HttpServer::Start(dup(systemd_fd.value()), SmallOptions(), handler.AsHandler(), journal);
   ASSERT_TRUE(first.ok());
   first.value()->Quiesce(std::chrono::seconds(1));
 
   RawConnection queued(port);  // accepted by the kernel, not by any server yet
   ASSERT_TRUE(queued.ok());
-  ASSERT_TRUE(queued.Send(PostHead("Content-Length: " + std::to_string(kPayload.size()) +
-                                   "\r\n") + kPayload));
+  ASSERT_TRUE(queued.Send(PostHead("Content-Length: " + std::to_string(kPayload.size()) + "\r\n") +
+                          kPayload));
   EXPECT_FALSE(queued.ReadResponse(std::chrono::milliseconds(300)));
 
-  auto second = HttpServer::Start(dup(systemd_fd.value()), SmallOptions(),
-                                  handler.AsHandler(), journal);
+  auto second =
+      HttpServer::Start(dup(systemd_fd.value()), SmallOptions(), handler.AsHandler(), journal);
   ASSERT_TRUE(second.ok());
   auto r = queued.ReadResponse();
   ASSERT_TRUE(r);

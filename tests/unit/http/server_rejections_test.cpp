@@ -31,8 +31,10 @@ ServerOptions Options() {
 }
 
 std::string Post(const std::string& target, const std::string& body = kPayload) {
-  return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return "POST " + target +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 std::string RemoteOf(const RawConnection& c) {
@@ -141,8 +143,10 @@ TEST(HttpRejectionJournalTest, JournalsAContentLengthLibmicrohttpdCannotParseWit
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
 
-  ASSERT_TRUE(c.Send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     "Content-Length: 12abc\r\n\r\n" + kPayload));
+  ASSERT_TRUE(
+      c.Send("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Content-Length: 12abc\r\n\r\n" +
+             kPayload));
   auto r = c.ReadResponse();
 
   ASSERT_TRUE(r);
@@ -246,8 +250,10 @@ TEST(HttpRejectionJournalTest, JournalsNothingForEmptyOrIdleConnections) {
   {
     RawConnection rejected(s.port);
     ASSERT_TRUE(rejected.ok());
-    ASSERT_TRUE(rejected.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                              "Content-Length: 5000\r\n\r\n" + std::string(5000, ' ')));
+    ASSERT_TRUE(
+        rejected.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      "Content-Length: 5000\r\n\r\n" +
+                      std::string(5000, ' ')));
     auto r = rejected.ReadResponse();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 413);

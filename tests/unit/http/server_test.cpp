@@ -1,10 +1,10 @@
 // Routing, authentication and the journal trail of the HTTP server, as Alertmanager
 // and a health probe see it.
-#include <gtest/gtest.h>
+#include "http/server.h"
 
+#include <gtest/gtest.h>
 #include <microhttpd.h>
 
-#include "http/server.h"
 #include "http/test_support.h"
 
 namespace selfheal {
@@ -96,8 +96,8 @@ TEST(HttpServerTest, AnswersAnUnknownPathWith404AndJournalsIt) {
   EXPECT_EQ(e.priority, 4);
   const std::string remote = FieldOf(e, "REMOTE");
   EXPECT_EQ(remote.rfind("127.0.0.1:", 0), 0u) << remote;
-  EXPECT_EQ(e.message, "Rejected request from '" + remote +
-                           "' (POST '/x', HTTP 404): not found, skipping.");
+  EXPECT_EQ(e.message,
+            "Rejected request from '" + remote + "' (POST '/x', HTTP 404): not found, skipping.");
   EXPECT_EQ(FieldOf(e, "ERROR"), "not found");
   EXPECT_EQ(FieldOf(e, "HTTP_STATUS"), "404");
   EXPECT_EQ(FieldOf(e, "REASON"), "not-found");
@@ -140,8 +140,8 @@ TEST(HttpServerTest, RejectsANonJsonBodyWith415BeforeTheHandler) {
   ASSERT_TRUE(s.server);
 
   CurlResult plain = Curl(s.Url("/alertmanager"), "POST", kPayload, {"Content-Type: text/plain"});
-  CurlResult json_ish = Curl(s.Url("/alertmanager"), "POST", kPayload,
-                             {"Content-Type: application/jsonp"});
+  CurlResult json_ish =
+      Curl(s.Url("/alertmanager"), "POST", kPayload, {"Content-Type: application/jsonp"});
 
   EXPECT_EQ(plain.status, 415);
   EXPECT_EQ(json_ish.status, 415);
@@ -159,9 +159,10 @@ TEST(HttpServerTest, RefusesRequestSmugglingFramingWith400) {
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
 
-  ASSERT_TRUE(c.Send("POST /alertmanager HTTP/1.1\r\nHost: x\r\n"
-                     "Content-Type: application/json\r\nContent-Length: 4\r\n"
-                     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("POST /alertmanager HTTP/1.1\r\nHost: x\r\n"
+             "Content-Type: application/json\r\nContent-Length: 4\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
   auto r = c.ReadResponse();
 
   ASSERT_TRUE(r);
@@ -173,8 +174,7 @@ TEST(HttpServerTest, TurnsAHandlerExceptionInto500SoAlertmanagerRetries) {
   RecordingJournal journal;
   RunningServer s = StartServer(
       WebhookOptions(),
-      [](const WebhookRequest&) -> HttpResponse { throw std::runtime_error("boom"); },
-      journal);
+      [](const WebhookRequest&) -> HttpResponse { throw std::runtime_error("boom"); }, journal);
   ASSERT_TRUE(s.server);
 
   CurlResult r = Curl(s.Url("/alertmanager"), "POST", kPayload, {kJsonHeader});
@@ -204,8 +204,7 @@ ServerOptions BasicOptions() {
 }
 
 std::string AlertmanagerAuthorization(const char* fixture) {
-  return "Authorization: " +
-         FixtureHeader(ReadBytes(Path(fixture)), "Authorization");
+  return "Authorization: " + FixtureHeader(ReadBytes(Path(fixture)), "Authorization");
 }
 
 TEST(HttpServerTest, AcceptsTheBearerTokenAlertmanagerSends) {
@@ -301,12 +300,13 @@ TEST(HttpServerTest, JournalsEveryRejectionButNeverTheSecret) {
   ASSERT_TRUE(s.server);
   const std::string right = "Authorization: Bearer " + kBearerSecret;
 
-  EXPECT_EQ(Curl(s.Url("/alertmanager"), "POST", kPayload,
-                 {kJsonHeader, right + "-nearly"}).status, 401);
+  EXPECT_EQ(Curl(s.Url("/alertmanager"), "POST", kPayload, {kJsonHeader, right + "-nearly"}).status,
+            401);
   EXPECT_EQ(Curl(s.Url("/elsewhere"), "POST", kPayload, {kJsonHeader, right}).status, 404);
   EXPECT_EQ(Curl(s.Url("/alertmanager"), "GET", std::nullopt, {right}).status, 405);
-  EXPECT_EQ(Curl(s.Url("/alertmanager"), "POST", kPayload,
-                 {"Content-Type: text/plain", right}).status, 415);
+  EXPECT_EQ(
+      Curl(s.Url("/alertmanager"), "POST", kPayload, {"Content-Type: text/plain", right}).status,
+      415);
   EXPECT_EQ(Curl(s.Url("/alertmanager"), "POST", kPayload, {kJsonHeader, right}).status, 200);
 
   auto events = journal.Events();

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -13,15 +14,12 @@
 #include <fstream>
 #include <sstream>
 
-#include <gtest/gtest.h>
-
 namespace selfheal::http_test {
 
 namespace {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -222,8 +220,8 @@ bool CurlResult::HasHeader(std::string_view line) const {
   return headers.find(std::string(line) + "\r\n") != std::string::npos;
 }
 
-CurlResult Curl(const std::string& url, const std::string& method,
-                std::optional<std::string> body, const std::vector<std::string>& headers) {
+CurlResult Curl(const std::string& url, const std::string& method, std::optional<std::string> body,
+                const std::vector<std::string>& headers) {
   CurlSession session;
   return session.Perform(url, method, std::move(body), headers);
 }

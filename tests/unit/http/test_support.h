@@ -99,13 +99,13 @@ struct CurlResult {
   long status = 0;
   std::string headers;  // raw response header lines
   std::string body;
-  long connects = 0;  // new connections this transfer made (0: reused)
+  long connects = 0;                            // new connections this transfer made (0: reused)
   bool HasHeader(std::string_view line) const;  // exact "Name: value", case-sensitive
 };
 
 // One request with libcurl; `body` set means a POST with that body.
-CurlResult Curl(const std::string& url, const std::string& method,
-                std::optional<std::string> body, const std::vector<std::string>& headers);
+CurlResult Curl(const std::string& url, const std::string& method, std::optional<std::string> body,
+                const std::vector<std::string>& headers);
 
 // A reusable libcurl handle, for keep-alive.
 class CurlSession {

@@ -7,8 +7,10 @@ namespace {
 
 Alert SampleAlert() {
   Alert a;
-  a.labels = {{"alertname", "DiskSpaceLow"}, {"instance", "web-1:9100"},
-              {"mount-point", "/var"}, {"unicode_ñame", "Grüße\n$(rm -rf /)"}};
+  a.labels = {{"alertname", "DiskSpaceLow"},
+              {"instance", "web-1:9100"},
+              {"mount-point", "/var"},
+              {"unicode_ñame", "Grüße\n$(rm -rf /)"}};
   a.annotations = {{"summary", "Disk space low"}};
   a.fingerprint = "82cf4c324f050464";
   a.starts_at_text = "2026-11-22T01:25:02.807Z";
@@ -27,7 +29,8 @@ HandlerConfig SampleHandler() {
 }
 
 std::string Env(const LaunchRequest& r, const std::string& name) {
-  for (const auto& [n, v] : r.environment) if (n == name) return v;
+  for (const auto& [n, v] : r.environment)
+    if (n == name) return v;
   return "<absent>";
 }
 
@@ -51,13 +54,15 @@ TEST(LaunchRequestTest, EnvironmentNamesAreSanitisedAndValuesVerbatim) {
   EXPECT_EQ(Env(r, "SELF_HEAL_LABEL_UNICODE___AME"), "Grüße\n$(rm -rf /)");
   EXPECT_EQ(Env(r, "SELF_HEAL_ANNOTATION_SUMMARY"), "Disk space low");
   for (const auto& [name, value] : r.environment) {
-    EXPECT_EQ(name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"), std::string::npos) << name;
+    EXPECT_EQ(name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"), std::string::npos)
+        << name;
   }
 }
 
 TEST(LaunchRequestTest, CommandUserAndTimeoutComeFromConfigOnly) {
   LaunchRequest r = BuildLaunchRequest(SampleAlert(), SampleHandler(), 1);
-  EXPECT_EQ(r.argv, (std::vector<std::string>{"/usr/lib/self-heal/handlers/clean", "--path", "/var"}));
+  EXPECT_EQ(r.argv,
+            (std::vector<std::string>{"/usr/lib/self-heal/handlers/clean", "--path", "/var"}));
   EXPECT_EQ(r.user, "healer");
   EXPECT_EQ(r.timeout, std::chrono::seconds(90));
 }
@@ -83,7 +88,8 @@ TEST(LaunchRequestTest, AlertJsonCarriesTheWholeAlert) {
 TEST(LaunchRequestTest, LogExtraFieldsJoinTheAuditTrail) {
   LaunchRequest r = BuildLaunchRequest(SampleAlert(), SampleHandler(), 1);
   ASSERT_GE(r.log_extra_fields.size(), 3u);
-  EXPECT_EQ(r.log_extra_fields[0], (std::pair<std::string, std::string>{"SELF_HEAL_FINGERPRINT", "82cf4c324f050464"}));
+  EXPECT_EQ(r.log_extra_fields[0],
+            (std::pair<std::string, std::string>{"SELF_HEAL_FINGERPRINT", "82cf4c324f050464"}));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "metrics/textfile.h"
 
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace selfheal {
 namespace {
@@ -82,8 +81,8 @@ TEST(MetricsTextfileTest, LabelValuesAreEscapedForTheExpositionFormat) {
 }
 
 TEST(MetricsTextfileTest, AKeyListedTwiceYieldsOneSeriesOpenIfEitherIsOpen) {
-  std::string text = FormatMetrics(
-      {}, {Key("h", "i", false), Key("h", "i", true), Key("h", "i", false)});
+  std::string text =
+      FormatMetrics({}, {Key("h", "i", false), Key("h", "i", true), Key("h", "i", false)});
   EXPECT_NE(text.find("self_heal_breaker_open{handler=\"h\",instance=\"i\"} 1\n"),
             std::string::npos);
   EXPECT_EQ(text.find("self_heal_breaker_open{handler=\"h\",instance=\"i\"} 0\n"),
@@ -138,7 +137,7 @@ TEST_F(MetricsTextfileWriteTest, FileIsReadableByOthersWhateverTheUmask) {
   Status written = WriteTextfileAtomically(path, "x 1\n");
   ::umask(old);
   ASSERT_TRUE(written.ok()) << written.error().message;
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0644u);
 }

@@ -60,9 +60,10 @@ TEST_F(AftermathTest, AnnouncingAnEscalationJournalsItAtCritAndWakesTheDeliverer
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(journal_.events.size(), 1u);
   EXPECT_EQ(journal_.events[0].priority, 2);
-  EXPECT_EQ(journal_.events[0].message,
-            "Breaker opened for 'NginxDown' on 'web-1:9100' with 'nginx-restart' after 3 attempt(s), "
-            "last result failed; escalating to a human.");
+  EXPECT_EQ(
+      journal_.events[0].message,
+      "Breaker opened for 'NginxDown' on 'web-1:9100' with 'nginx-restart' after 3 attempt(s), "
+      "last result failed; escalating to a human.");
 }
 
 TEST_F(AftermathTest, StartUpWakesTheDelivererOnlyWhenSomethingIsPending) {

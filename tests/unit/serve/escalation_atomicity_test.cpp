@@ -43,16 +43,17 @@ class EscalationAtomicityTest : public testing::Test {
     return webhooks_->Handle({body, "127.0.0.1:4000"});
   }
   Status Fail(const std::string& invocation) {
-    RunResult r = ResultOf(config_.handlers[0], "web-1:9100", Outcome::kFailed,
-                           clock_.now + 1s, invocation);
+    RunResult r =
+        ResultOf(config_.handlers[0], "web-1:9100", Outcome::kFailed, clock_.now + 1s, invocation);
     return results_->Record(r, MakeAlert("DiskSpaceLow", "web-1:9100"));
   }
   std::string Sql(const std::string& sql) const { return RawQuery(dir_.db(), sql); }
   // "breakers escalated outbox"
   std::string State() const {
-    return Sql("SELECT (SELECT COUNT(*) FROM breakers) || ' ' || "
-               "(SELECT COUNT(*) FROM breakers WHERE escalated = 1) || ' ' || "
-               "(SELECT COUNT(*) FROM escalations)");
+    return Sql(
+        "SELECT (SELECT COUNT(*) FROM breakers) || ' ' || "
+        "(SELECT COUNT(*) FROM breakers WHERE escalated = 1) || ' ' || "
+        "(SELECT COUNT(*) FROM escalations)");
   }
 
   TempDir dir_;
@@ -67,7 +68,8 @@ class EscalationAtomicityTest : public testing::Test {
 
 // The probe of the issue: before, the breaker said escalated and the outbox was empty
 // once Handle returned (the escalation was queued later, by another thread).
-TEST_F(EscalationAtomicityTest, ADecisionThatOpensTheBreakerHasQueuedItsEscalationWhenHandleReturns) {
+TEST_F(EscalationAtomicityTest,
+       ADecisionThatOpensTheBreakerHasQueuedItsEscalationWhenHandleReturns) {
   for (int i = 0; i < 3; ++i) ASSERT_EQ(Notify().status, 200);  // results never came
   EXPECT_EQ(launcher_.started.size(), 3u);
   EXPECT_EQ(State(), "0 0 0");

@@ -28,7 +28,8 @@ class ResultServiceTest : public testing::Test {
     alert_.generator_url = "http://prometheus:9090/graph";
   }
   void Launch(TimePoint at) {
-    ASSERT_TRUE(store_->Record(alert_, state_test::Launch(config_.handlers[0], 1), at, nullptr).ok());
+    ASSERT_TRUE(
+        store_->Record(alert_, state_test::Launch(config_.handlers[0], 1), at, nullptr).ok());
   }
   RunResult Result(Outcome outcome, TimePoint at, const std::string& invocation) const {
     return ResultOf(config_.handlers[0], "web-1:9100", outcome, at, invocation);

@@ -6,9 +6,9 @@
 #include <optional>
 #include <sstream>
 
+#include "escalate/escalation_payload.h"
 #include "fakes.h"
 #include "fixtures.h"
-#include "escalate/escalation_payload.h"
 #include "state/memory_store.h"
 
 namespace selfheal {
@@ -17,10 +17,13 @@ namespace {
 std::string Fixture(const std::string& name) { return fixtures::Read(name); }
 
 struct FailingStore : Store {
-  Result<History> LoadHistory(const Alert&, const std::vector<const HandlerConfig*>&, TimePoint) override {
+  Result<History> LoadHistory(const Alert&, const std::vector<const HandlerConfig*>&,
+                              TimePoint) override {
     return Error{Errc::kUnavailable, "database is locked"};
   }
-  Status Record(const Alert&, const Decision&, TimePoint, const Escalation*) override { return Ok(); }
+  Status Record(const Alert&, const Decision&, TimePoint, const Escalation*) override {
+    return Ok();
+  }
   Status CancelLaunch(const Alert&, const Decision&, TimePoint) override { return Ok(); }
 };
 
@@ -39,11 +42,14 @@ class WebhookServiceTest : public testing::Test {
     down.exec = {"/usr/lib/self-heal/handlers/restart-service", "nginx"};
     config_.handlers = {disk, down};
   }
-  HttpResponse Post(const std::string& fixture) { return service_.Handle({Fixture(fixture), "127.0.0.1:4000"}); }
+  HttpResponse Post(const std::string& fixture) {
+    return service_.Handle({Fixture(fixture), "127.0.0.1:4000"});
+  }
   std::vector<std::string> Decisions() const {
     std::vector<std::string> out;
     for (size_t i = 0; i < journal_.events.size(); ++i) {
-      if (journal_.events[i].type == EventType::kDecision) out.push_back(journal_.Field(i, "DECISION"));
+      if (journal_.events[i].type == EventType::kDecision)
+        out.push_back(journal_.Field(i, "DECISION"));
     }
     return out;
   }
@@ -64,7 +70,8 @@ TEST_F(WebhookServiceTest, FiringAlertLaunchesItsHandlerWithTheAlertInTheEnviron
   EXPECT_EQ(l.unit_name.rfind("self-heal-disk-space-low-", 0), 0u);
   EXPECT_EQ(l.user, "healer");
   auto env = [&](const std::string& name) {
-    for (const auto& [n, v] : l.environment) if (n == name) return v;
+    for (const auto& [n, v] : l.environment)
+      if (n == name) return v;
     return std::string("<absent>");
   };
   EXPECT_EQ(env("SELF_HEAL_INSTANCE"), "web-1:9100");
@@ -85,7 +92,8 @@ TEST_F(WebhookServiceTest, ReceiptIsJournaledFirstWithEachAlertsFingerprintOnce)
   EXPECT_EQ(receipt.type, EventType::kWebhookReceived);
   EXPECT_EQ(receipt.priority, 6);
   EXPECT_EQ(receipt.message,
-            "Received 3 alert(s) (3 firing, 0 resolved) for receiver 'selfheal-group' from 127.0.0.1:4000.");
+            "Received 3 alert(s) (3 firing, 0 resolved) for receiver 'selfheal-group' from "
+            "127.0.0.1:4000.");
   EXPECT_EQ(journal_.Field(0, "REMOTE"), "127.0.0.1:4000");
   EXPECT_EQ(journal_.Field(0, "ALERTS"), "3");
   std::vector<std::string> fingerprints;
@@ -93,7 +101,8 @@ TEST_F(WebhookServiceTest, ReceiptIsJournaledFirstWithEachAlertsFingerprintOnce)
     if (name == "FINGERPRINT") fingerprints.push_back(value);
   }
   std::vector<std::string> decided;
-  for (size_t i = 1; i < journal_.events.size(); ++i) decided.push_back(journal_.Field(i, "FINGERPRINT"));
+  for (size_t i = 1; i < journal_.events.size(); ++i)
+    decided.push_back(journal_.Field(i, "FINGERPRINT"));
   EXPECT_EQ(fingerprints, decided) << "every decided alert's story starts with this receipt";
 }
 
@@ -133,7 +142,8 @@ TEST_F(WebhookServiceTest, ActiveUnitMakesADuplicateRunThatCostsNoAttempt) {
   Post("09-single-repeat.json");
   ASSERT_EQ(launcher_.started.size(), 2u);
   auto attempt = [](const LaunchRequest& l) {
-    for (const auto& [n, v] : l.environment) if (n == "SELF_HEAL_ATTEMPT") return v;
+    for (const auto& [n, v] : l.environment)
+      if (n == "SELF_HEAL_ATTEMPT") return v;
     return std::string();
   };
   EXPECT_EQ(attempt(launcher_.started[1]), "2");
@@ -222,7 +232,8 @@ TEST_F(WebhookServiceTest, AttemptWhoseUnitNeverStartedNeitherBlocksNorDedupsThe
   EXPECT_EQ(service.Handle({Fixture("01-single-firing.json"), "127.0.0.1:4000"}).status, 200);
   ASSERT_EQ(launcher_.started.size(), 1u);
   auto attempt = [](const LaunchRequest& l) {
-    for (const auto& [n, v] : l.environment) if (n == "SELF_HEAL_ATTEMPT") return v;
+    for (const auto& [n, v] : l.environment)
+      if (n == "SELF_HEAL_ATTEMPT") return v;
     return std::string();
   };
   EXPECT_EQ(attempt(launcher_.started[0]), "2");  // the lost attempt still counts
@@ -263,7 +274,8 @@ TEST_F(WebhookServiceTest, BreakerOpenedByADecisionIsRecordedWithItsEscalation) 
   EXPECT_EQ(e.next_try, clock_.now);
   EXPECT_EQ(PayloadAnnotation(e.payload, "attempts"), "3");
   EXPECT_EQ(PayloadAnnotation(e.payload, "last_result"), "lost");
-  EXPECT_EQ(PayloadAnnotation(e.payload, "unit").value_or("").rfind("self-heal-disk-space-low-", 0), 0u);
+  EXPECT_EQ(PayloadAnnotation(e.payload, "unit").value_or("").rfind("self-heal-disk-space-low-", 0),
+            0u);
   ASSERT_EQ(journal_.events.size(), 3u);  // receipt, decision, escalation
   EXPECT_EQ(journal_.Field(1, "DECISION"), "breaker-open");
   EXPECT_EQ(journal_.events[2].type, EventType::kEscalation);
@@ -273,7 +285,8 @@ TEST_F(WebhookServiceTest, BreakerOpenedByADecisionIsRecordedWithItsEscalation) 
 // How many entries carry a DECISION (what `journalctl SELF_HEAL_DECISION=` counts).
 size_t DecisionEntries(const RecordingJournal& journal) {
   size_t n = 0;
-  for (size_t i = 0; i < journal.events.size(); ++i) n += journal.Field(i, "DECISION") != "<absent>";
+  for (size_t i = 0; i < journal.events.size(); ++i)
+    n += journal.Field(i, "DECISION") != "<absent>";
   return n;
 }
 
@@ -296,9 +309,9 @@ TEST_F(WebhookServiceTest, OneDecisionEntryPerAlertWhateverSystemdAnswers) {
   };
   const std::vector<Case> cases = {
       {std::nullopt, 200, "launch", EventType::kDecision},
-      {Errc::kConflict, 200, "duplicate-run", EventType::kDecision},       // unit appeared meanwhile
-      {Errc::kInvalidInput, 200, "launch", EventType::kLaunchFailed},      // never startable: counts
-      {Errc::kUnavailable, 503, "", EventType::kLaunchFailed},             // taken back, retried
+      {Errc::kConflict, 200, "duplicate-run", EventType::kDecision},   // unit appeared meanwhile
+      {Errc::kInvalidInput, 200, "launch", EventType::kLaunchFailed},  // never startable: counts
+      {Errc::kUnavailable, 503, "", EventType::kLaunchFailed},         // taken back, retried
   };
   for (const Case& c : cases) {
     MemoryStore store;

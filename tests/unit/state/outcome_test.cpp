@@ -20,15 +20,15 @@ TEST(OutcomeTest, SystemdReportsMapToTheHandlerContract) {
       {"exit-code", "exited", "3", Outcome::kNotApplicable},
       {"exit-code", "exited", "4", Outcome::kFailed},
       {"exit-code", "exited", "127", Outcome::kFailed},
-      {"timeout", "killed", "TERM", Outcome::kFailed},   // RuntimeMaxSec= reached
-      {"timeout", "exited", "0", Outcome::kFailed},      // exited 0 on SIGTERM: still a timeout
+      {"timeout", "killed", "TERM", Outcome::kFailed},  // RuntimeMaxSec= reached
+      {"timeout", "exited", "0", Outcome::kFailed},     // exited 0 on SIGTERM: still a timeout
       {"signal", "killed", "KILL", Outcome::kFailed},
       {"core-dump", "dumped", "SEGV", Outcome::kFailed},
       {"oom-kill", "killed", "KILL", Outcome::kFailed},
       {"success", "exited", "3", Outcome::kNotApplicable},  // SuccessExitStatus=3
       {"success", "", "", Outcome::kHealed},
       {"exit-code", "", "", Outcome::kFailed},
-      {"resources", "", "", Outcome::kFailed},             // the unit never started
+      {"resources", "", "", Outcome::kFailed},  // the unit never started
       {"", "exited", "2", Outcome::kGaveUp},
   };
   for (const Case& c : cases) {

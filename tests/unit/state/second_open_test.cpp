@@ -28,10 +28,11 @@ Alert Firing(const std::string& instance, const std::string& starts_at) {
 void RecordResultInAnotherProcess(const std::string& dir, const std::string& instance) {
   std::string config_dir = dir + "/config";
   std::filesystem::create_directories(config_dir);
-  std::string command = "SELF_HEAL_LOG=stderr SELF_HEAL_HANDLER=down SELF_HEAL_INSTANCE=" + instance +
-                        " SERVICE_RESULT=exit-code EXIT_CODE=exited EXIT_STATUS=1 INVOCATION_ID=inv-" +
-                        instance + " " + SELFHEAL_BINARY + " record-result --config-dir " + config_dir +
-                        " --state-dir " + dir + " " + UnitNameFor("down", instance) + " 2>/dev/null";
+  std::string command =
+      "SELF_HEAL_LOG=stderr SELF_HEAL_HANDLER=down SELF_HEAL_INSTANCE=" + instance +
+      " SERVICE_RESULT=exit-code EXIT_CODE=exited EXIT_STATUS=1 INVOCATION_ID=inv-" + instance +
+      " " + SELFHEAL_BINARY + " record-result --config-dir " + config_dir + " --state-dir " + dir +
+      " " + UnitNameFor("down", instance) + " 2>/dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 }
 
@@ -61,11 +62,15 @@ TEST(SqliteStoreSecondOpenTest, KeepsTheFirstConnectionsWalWhenAnotherProcessRec
   launch.handler = &handler;
   launch.attempt = 1;
   TimePoint now = SystemClock().Now();
-  ASSERT_TRUE(request_store.value()->Record(Firing("web-1", "2026-11-22T01:00:00Z"), launch, now, nullptr).ok());
+  ASSERT_TRUE(request_store.value()
+                  ->Record(Firing("web-1", "2026-11-22T01:00:00Z"), launch, now, nullptr)
+                  .ok());
   RecordResultInAnotherProcess(dir, "web-1");
   EXPECT_EQ(LastResult(*aftermath_store.value(), "web-1"), "failed");
   // The child's close must not have taken the WAL away from the request connection.
-  ASSERT_TRUE(request_store.value()->Record(Firing("web-2", "2026-11-22T01:00:01Z"), launch, now, nullptr).ok());
+  ASSERT_TRUE(request_store.value()
+                  ->Record(Firing("web-2", "2026-11-22T01:00:01Z"), launch, now, nullptr)
+                  .ok());
   RecordResultInAnotherProcess(dir, "web-2");
   EXPECT_EQ(LastResult(*aftermath_store.value(), "web-2"), "failed");
 

@@ -46,8 +46,8 @@ class SqliteKeyRulesTest : public testing::Test {
 };
 
 TEST_F(SqliteKeyRulesTest, RunningOrLostGoesByTheTimeoutTheAttemptWasLaunchedWith) {
-  LaunchAt(kT0, 1);       // its unit got RuntimeMaxSec=5min
-  disk_.timeout = 1min;   // the config changed since
+  LaunchAt(kT0, 1);      // its unit got RuntimeMaxSec=5min
+  disk_.timeout = 1min;  // the config changed since
   KeyState key = KeyAt(kT0 + 2min);
   EXPECT_TRUE(key.run_active) << "the unit may run 5 min, whatever the config says now";
   EXPECT_EQ(key.last_result, "running");

@@ -159,7 +159,9 @@ TEST_F(SqliteStoreOutboxTest, CommandIsPendingUntilItStartsAndNoStepIsEverUndone
 
   ASSERT_TRUE(store_->MarkEscalation(due[0].id, {false, true, kT0 + 16s, ""}).ok());
   EXPECT_TRUE(Pending().empty());
-  EXPECT_EQ(RawQuery(dir_.db(), "SELECT delivered_at IS NOT NULL AND command_pending = 0 FROM escalations"), "1");
+  EXPECT_EQ(RawQuery(dir_.db(),
+                     "SELECT delivered_at IS NOT NULL AND command_pending = 0 FROM escalations"),
+            "1");
 }
 
 TEST_F(SqliteStoreOutboxTest, VersionOneDatabaseIsMigratedWithItsOutboxIntact) {
@@ -172,7 +174,8 @@ TEST_F(SqliteStoreOutboxTest, VersionOneDatabaseIsMigratedWithItsOutboxIntact) {
                      "PRAGMA user_version = 1; PRAGMA application_id = 1397245260;"
                      "INSERT INTO escalations (handler, instance, payload, created_at, next_try) "
                      "VALUES ('disk', 'web-1:9100', '[]', 0, 0);";
-    ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
     sqlite3_close(db);
   }
   auto opened = SqliteStore::Open(old.path());

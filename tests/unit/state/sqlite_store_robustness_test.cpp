@@ -94,7 +94,8 @@ TEST(SqliteStoreRobustnessTest, TwoProcessesWritingAtOnceLoseNothing) {
   EXPECT_EQ(RawQuery(db, "SELECT COUNT(*) FROM attempts WHERE instance = 'own-1'"), "200");
   EXPECT_EQ(RawQuery(db, "SELECT COUNT(*) FROM attempts WHERE instance = 'shared'"), "400");
   EXPECT_EQ(RawQuery(db, "SELECT COUNT(DISTINCT invocation_id) FROM attempts"), "800");
-  EXPECT_EQ(RawQuery(db, "SELECT COUNT(*) FROM attempts WHERE finished_at IS NULL OR orphan = 1"), "0");
+  EXPECT_EQ(RawQuery(db, "SELECT COUNT(*) FROM attempts WHERE finished_at IS NULL OR orphan = 1"),
+            "0");
   EXPECT_EQ(RawQuery(db, "SELECT COUNT(DISTINCT fingerprint) FROM notifications"), "800");
   EXPECT_EQ(RawQuery(db, "PRAGMA user_version"), std::to_string(sqlite::SchemaVersion()));
 }
@@ -137,7 +138,8 @@ TEST(SqliteStoreRobustnessTest, CorruptPagesBehindAValidHeaderFailTheFirstCallNo
   }
   struct stat st {};
   ASSERT_EQ(stat(dir.db().c_str(), &st), 0);
-  WriteFile(dir.db(), Garbage(static_cast<size_t>(st.st_size) - 100), 100);  // keep the 100-byte header
+  WriteFile(dir.db(), Garbage(static_cast<size_t>(st.st_size) - 100),
+            100);  // keep the 100-byte header
 
   auto opened = SqliteStore::Open(dir.path());
   if (!opened.ok()) {
@@ -233,7 +235,8 @@ TEST(SqliteStoreRobustnessTest, DatabaseFromANewerSelfHealIsRefused) {
     auto opened = SqliteStore::Open(dir.path(), read_only);
     ASSERT_FALSE(opened.ok());
     EXPECT_EQ(opened.error().code, Errc::kUnavailable);
-    EXPECT_TRUE(Contains(opened.error().message, "schema version 99, newer than")) << opened.error().message;
+    EXPECT_TRUE(Contains(opened.error().message, "schema version 99, newer than"))
+        << opened.error().message;
     EXPECT_TRUE(Contains(opened.error().message, dir.db())) << opened.error().message;
   }
   EXPECT_EQ(RawQuery(dir.db(), "PRAGMA user_version"), "99");  // never downgraded
@@ -243,7 +246,8 @@ TEST(SqliteStoreRobustnessTest, AnotherApplicationsDatabaseIsRefused) {
   TempDir dir;
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "PRAGMA application_id = 42; CREATE TABLE t (x);", nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA application_id = 42; CREATE TABLE t (x);", nullptr, nullptr,
+                         nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   auto opened = SqliteStore::Open(dir.path());

@@ -1,11 +1,11 @@
 // The durable store's behaviours, on real SQLite files in a temporary directory.
-#include "state/schema.h"
 #include "state/sqlite_store.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include "policy/decide.h"
+#include "state/schema.h"
 #include "state/sqlite_db.h"
 #include "store_test_util.h"
 
@@ -240,7 +240,8 @@ TEST_F(SqliteStoreTest, ResultIsIdempotentPerInvocationId) {
   EXPECT_FALSE(twice.breaker_opened);
   // The second delivery did not finish attempt 2, which is still running.
   EXPECT_TRUE(KeyAt(kT0 + 11min).run_active);
-  EXPECT_EQ(RawQuery(dir_.db(), "SELECT COUNT(*) FROM attempts WHERE finished_at IS NOT NULL"), "1");
+  EXPECT_EQ(RawQuery(dir_.db(), "SELECT COUNT(*) FROM attempts WHERE finished_at IS NOT NULL"),
+            "1");
 }
 
 TEST_F(SqliteStoreTest, ResultWithoutAnAttemptIsKeptAsAnOrphan) {
@@ -282,7 +283,9 @@ TEST_F(SqliteStoreTest, DedupKeysExpireAfterADay) {
   paused.handler = &disk();
   ASSERT_TRUE(store_->Record(alert_, paused, kT0, nullptr).ok());
   EXPECT_EQ(HistoryAt(kT0 + 1s, alert_).notification_seen_at, kT0);
-  ASSERT_TRUE(store_->Record(MakeAlert("DiskSpaceLow", "web-2:9100", "fp-2"), paused, kT0 + 25h, nullptr).ok());
+  ASSERT_TRUE(
+      store_->Record(MakeAlert("DiskSpaceLow", "web-2:9100", "fp-2"), paused, kT0 + 25h, nullptr)
+          .ok());
   EXPECT_FALSE(HistoryAt(kT0 + 25h, alert_).notification_seen_at);
 }
 

@@ -27,7 +27,7 @@ struct Step {
   Verdict want;
   int want_attempt = 0;
   bool resolved = false;
-  bool refused = false;                // systemd refused the unit: CancelLaunch
+  bool refused = false;                              // systemd refused the unit: CancelLaunch
   std::optional<Duration> pause_for = std::nullopt;  // pause both stores before deciding
 };
 
@@ -43,21 +43,21 @@ const std::vector<Step> kScenario = {
     {20min, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kLaunch, 3, false, true},
     {20min + 1s, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kLaunch, 3},  // the retry
     {30min, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kBreakerOpen},     // opens
-    {40min, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kBreakerOpen},     // no 2nd escalation
-    {40min, "DiskSpaceLow", "web-2:9100", "fp2", kS1, Verdict::kLaunch, 1},       // other key
+    {40min, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kBreakerOpen},  // no 2nd escalation
+    {40min, "DiskSpaceLow", "web-2:9100", "fp2", kS1, Verdict::kLaunch, 1},    // other key
     {90min - 1s, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kBreakerOpen},
-    {90min, "DiskSpaceLow", "web-1:9100", "fp1", kS2, Verdict::kLaunch, 1},       // window passed
+    {90min, "DiskSpaceLow", "web-1:9100", "fp1", kS2, Verdict::kLaunch, 1},  // window passed
     {91min, "DiskSpaceLow", "web-2:9100", "fp3", kS2, Verdict::kPaused, 0, false, false, 10min},
     {91min + 30s, "DiskSpaceLow", "web-2:9100", "fp3", kS2, Verdict::kDuplicateNotification},
     {95min, "DiskSpaceLow", "web-2:9100", "fp3", kS3, Verdict::kPaused},
-    {102min, "DiskSpaceLow", "web-2:9100", "fp3", kS2, Verdict::kLaunch, 1},      // pause over
+    {102min, "DiskSpaceLow", "web-2:9100", "fp3", kS2, Verdict::kLaunch, 1},  // pause over
     {103min, "ServiceDown", "web-1:8080", "fp4", kS2, Verdict::kLabelsMismatch},
     {103min, "ServiceDown", "web-1:8080", "fp4", kS2, Verdict::kLabelsMismatch},  // never deduped
     {104min, "DiskSpaceLow", "web-3:9100", "fp5", kS2, Verdict::kInstanceNotAllowed},
     {105min, "Unrelated", "web-1:9100", "fp6", kS2, Verdict::kNoHandler},
     {106min, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kResolved, 0, true},
     {107min, "Probe", "web-1:9100", "fp7", kS2, Verdict::kDryRun, 1},
-    {109min, "Probe", "web-1:9100", "fp7", kS3, Verdict::kDryRun, 1},             // dry runs don't count
+    {109min, "Probe", "web-1:9100", "fp7", kS3, Verdict::kDryRun, 1},  // dry runs don't count
     {110min, "SelfHealExhausted", "web-1:9100", "fp8", kS3, Verdict::kNoHandler},
 };
 

@@ -24,7 +24,8 @@ inline const TimePoint kT0 = *ParseRfc3339("2026-11-22T12:00:00Z");
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "self-heal-state-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "self-heal-state-XXXXXX").string();
     path_ = mkdtemp(pattern.data()) ? pattern : std::string();
   }
   ~TempDir() {
@@ -89,10 +90,22 @@ inline RunResult ResultOf(const HandlerConfig& handler, const std::string& insta
   r.outcome = outcome;
   r.finished_at = finished_at;
   switch (outcome) {
-    case Outcome::kHealed: r.service_result = "success"; r.exit_status = "0"; break;
-    case Outcome::kFailed: r.service_result = "exit-code"; r.exit_status = "1"; break;
-    case Outcome::kGaveUp: r.service_result = "exit-code"; r.exit_status = "2"; break;
-    case Outcome::kNotApplicable: r.service_result = "exit-code"; r.exit_status = "3"; break;
+    case Outcome::kHealed:
+      r.service_result = "success";
+      r.exit_status = "0";
+      break;
+    case Outcome::kFailed:
+      r.service_result = "exit-code";
+      r.exit_status = "1";
+      break;
+    case Outcome::kGaveUp:
+      r.service_result = "exit-code";
+      r.exit_status = "2";
+      break;
+    case Outcome::kNotApplicable:
+      r.service_result = "exit-code";
+      r.exit_status = "3";
+      break;
   }
   r.exit_code = "exited";
   return r;
