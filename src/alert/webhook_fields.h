@@ -1,5 +1,6 @@
 // webhook_fields.h — the members of an Alertmanager webhook (version 4) the parser
-// knows, by level, and which of them are required; internal to webhook_parser.cpp.
+// knows, by level, and which of them are required; internal to the parser
+// (webhook_sax_reader.{h,cpp}).
 #pragma once
 
 #include <array>

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "alert/alert.h"
-#include "common/result.h"
+#include "common/expected.h"
 
 namespace selfheal {
 
@@ -28,6 +28,6 @@ struct ParseLimits {
 // message quotes at most 64 bytes of an offending value, escaped. Times must fall in
 // the years 1678..2261 (what TimePoint holds), except Alertmanager's zero time
 // "0001-01-01T00:00:00Z", which reads as TimePoint{} (as does an absent endsAt).
-Result<Webhook> ParseWebhook(std::string_view body, const ParseLimits& limits = {});
+Expected<Webhook> ParseWebhook(std::string_view body, const ParseLimits& limits = {});
 
 }  // namespace selfheal

@@ -65,13 +65,13 @@ std::string TextProblem(std::string_view s, size_t max_bytes, const char* what) 
   return {};
 }
 
-Result<AlertStatus> ParseAlertStatus(std::string_view s) {
+Expected<AlertStatus> ParseAlertStatus(std::string_view s) {
   if (s == "firing") return AlertStatus::kFiring;
   if (s == "resolved") return AlertStatus::kResolved;
   return Invalid("expected 'firing' or 'resolved', got " + QuoteValue(s));
 }
 
-Result<TimePoint> ParseAlertTime(std::string_view s) {
+Expected<TimePoint> ParseAlertTime(std::string_view s) {
   if (s == kZeroTime) return TimePoint{};
   if (s.size() >= 4 && std::all_of(s.begin(), s.begin() + 4, IsDigit)) {
     int year = 0;

@@ -1,5 +1,5 @@
 // webhook_values.h — the checks on the string values of a webhook, apart from the
-// reader that finds them (webhook_parser.cpp). Pure: each says what is wrong, and the
+// reader that finds them (webhook_sax_reader.cpp). Pure: each says what is wrong, and the
 // parser puts the field's path in front ("alerts[0].startsAt: not an RFC 3339 …").
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "alert/alert.h"
-#include "common/result.h"
+#include "common/expected.h"
 #include "common/time.h"
 
 namespace selfheal {
@@ -29,10 +29,10 @@ void AppendPathSegment(std::string* path, std::string_view key);
 std::string TextProblem(std::string_view s, size_t max_bytes, const char* what);
 
 // "firing" or "resolved".
-Result<AlertStatus> ParseAlertStatus(std::string_view s);
+Expected<AlertStatus> ParseAlertStatus(std::string_view s);
 
 // An RFC 3339 time in the years 1678..2261 (what TimePoint holds), or Alertmanager's
 // zero time "0001-01-01T00:00:00Z", which reads as TimePoint{}.
-Result<TimePoint> ParseAlertTime(std::string_view s);
+Expected<TimePoint> ParseAlertTime(std::string_view s);
 
 }  // namespace selfheal

@@ -4,7 +4,7 @@
 
 namespace selfheal {
 
-Result<Args> ParseArgs(const std::vector<std::string>& argv) {
+Expected<Args> ParseArgs(const std::vector<std::string>& argv) {
   Args args;
   if (const char* dir = std::getenv("STATE_DIRECTORY"); dir && *dir) {
     // systemd may list several directories separated by ':'; ours is the first.

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "common/result.h"
+#include "common/expected.h"
 
 namespace selfheal {
 
@@ -20,6 +20,6 @@ struct Args {
 
 // Parses argv after the subcommand name. Accepts "--flag VALUE" and "--flag=VALUE".
 // Errc::kInvalidInput names the unknown or incomplete flag.
-Result<Args> ParseArgs(const std::vector<std::string>& argv);
+Expected<Args> ParseArgs(const std::vector<std::string>& argv);
 
 }  // namespace selfheal

@@ -14,7 +14,7 @@ namespace selfheal {
 
 namespace {
 
-Result<std::unique_ptr<SqliteStore>> OpenStore(const Args& args, bool read_only) {
+Expected<std::unique_ptr<SqliteStore>> OpenStore(const Args& args, bool read_only) {
   auto store = SqliteStore::Open(args.state_dir, read_only);
   if (!store.ok()) {
     std::fprintf(stderr, "self-heal: cannot open the state in '%s': %s\n", args.state_dir.c_str(),
@@ -123,7 +123,7 @@ int RunReset(const Args& args) {
   auto store = OpenStore(args, false);
   if (!store.ok()) return 1;
   Status done = args.all ? store.value()->ResetAll()
-                         : store.value()->Reset(args.positional[0], args.positional[1]);
+                         : store.value()->Reset({args.positional[0], args.positional[1]});
   if (!done.ok()) {
     std::fprintf(stderr, "self-heal reset: %s\n", done.error().message.c_str());
     return 1;

@@ -34,7 +34,7 @@ AuditEvent Lifecycle(EventType type, int priority, std::string message, std::str
 }
 
 // The listening socket: exactly one TCP stream socket from systemd, else --listen.
-Result<int> TakeListenSocket(const Args& args) {
+Expected<int> TakeListenSocket(const Args& args) {
   int n = sd_listen_fds(1);
   if (n < 0) return Error{Errc::kInternal, "sd_listen_fds failed: " + std::to_string(-n)};
   if (n == 0) {
@@ -106,7 +106,7 @@ int RunServe(const Args& args) {
   }
 
   bool from_systemd = sd_listen_fds(0) > 0;  // before TakeListenSocket unsets LISTEN_FDS
-  Result<int> fd = TakeListenSocket(args);
+  Expected<int> fd = TakeListenSocket(args);
   if (!fd.ok()) return Fatal(journal, EventType::kServeStopped, fd.error().message);
 
   ::signal(SIGPIPE, SIG_IGN);

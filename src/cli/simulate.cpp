@@ -110,7 +110,7 @@ int RunSimulate(const Args& args) {
     std::fprintf(stderr, "self-heal simulate: cannot read '%s'\n", args.positional[0].c_str());
     return 1;
   }
-  Result<Webhook> webhook = ParseWebhook(body);
+  Expected<Webhook> webhook = ParseWebhook(body);
   if (!webhook.ok()) {
     std::fprintf(stderr, "self-heal simulate: the payload would be rejected with 400: %s\n",
                  webhook.error().message.c_str());
@@ -120,7 +120,7 @@ int RunSimulate(const Args& args) {
   SystemClock clock;
   for (const Alert& alert : webhook.value().alerts) {
     TimePoint now = clock.Now();
-    Result<History> history =
+    Expected<History> history =
         store.LoadHistory(alert, CandidateHandlers(alert, loaded.config), now);
     Decision d = Decide(alert, loaded.config, history.ok() ? history.value() : History{}, now);
     (void)store.Record(alert, d, now, /*escalation=*/nullptr);  // MemoryStore keeps no outbox

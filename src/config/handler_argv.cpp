@@ -45,7 +45,7 @@ bool ReadEscape(std::string_view text, size_t* pos, std::string* word, std::stri
 
 }  // namespace
 
-Result<std::vector<std::string>> SplitCommandLine(std::string_view text) {
+Expected<std::vector<std::string>> SplitCommandLine(std::string_view text) {
   std::vector<std::string> words;
   std::string error;
   size_t pos = 0;
@@ -89,7 +89,7 @@ Result<std::vector<std::string>> SplitCommandLine(std::string_view text) {
   return words;
 }
 
-Result<std::vector<std::string>> ParseExec(std::string_view text) {
+Expected<std::vector<std::string>> ParseExec(std::string_view text) {
   auto words = SplitCommandLine(text);
   if (!words.ok()) return words;
   if (words.value().empty()) return Invalid("the command is empty");

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.h"
+#include "common/expected.h"
 
 namespace selfheal {
 
@@ -18,12 +18,12 @@ namespace selfheal {
 // `;`, `|` and the like are plain data: nothing is expanded, ever.
 // Returns the words (possibly none), or kInvalidInput naming the problem: an
 // unterminated quote, a quote in the middle of a word, an unknown escape.
-Result<std::vector<std::string>> SplitCommandLine(std::string_view text);
+Expected<std::vector<std::string>> SplitCommandLine(std::string_view text);
 
 // SplitCommandLine plus what a handler command must be: at least one word, and
 // argv[0] an absolute, normalized path ("/usr/lib/x", not "x", "./x" or "/a/../x").
 // Returns kInvalidInput otherwise.
-Result<std::vector<std::string>> ParseExec(std::string_view text);
+Expected<std::vector<std::string>> ParseExec(std::string_view text);
 
 // The inverse, for messages and `self-heal check`: words joined by spaces, each
 // quoted and escaped only when it needs to be. SplitCommandLine(FormatCommandLine(v))

@@ -80,7 +80,7 @@ std::vector<KeyRule> HandlerRules(HandlerConfig& h) {
        ResetTo(&h.mode, d.mode)},
       {"Run", "MemoryMax",
        [&h](std::string_view v) -> std::string {
-         Result<MemoryMax> limit = ParseMemoryMax(v);
+         Expected<MemoryMax> limit = ParseMemoryMax(v);
          if (!limit.ok()) return limit.error().message;
          h.memory_max = limit.value();
          return {};
@@ -88,7 +88,7 @@ std::vector<KeyRule> HandlerRules(HandlerConfig& h) {
        ResetTo(&h.memory_max, d.memory_max)},
       {"Run", "CPUQuota",
        [&h](std::string_view v) -> std::string {
-         Result<CpuQuota> quota = ParseCpuQuota(v);
+         Expected<CpuQuota> quota = ParseCpuQuota(v);
          if (!quota.ok()) return quota.error().message;
          h.cpu_quota = quota.value();
          return {};

@@ -31,13 +31,13 @@ constexpr const char* kCpuQuotaSyntax =
 
 }  // namespace
 
-Result<MemoryMax> ParseMemoryMax(std::string_view text) {
+Expected<MemoryMax> ParseMemoryMax(std::string_view text) {
   if (text == "infinity") {
     return MemoryMax{MemoryMax::Kind::kBytes, std::numeric_limits<uint64_t>::max(), 0};
   }
   // systemd tries a share first and falls back to a size, which then refuses the
   // symbol: a share it could not read is refused either way, so say why here.
-  Result<int> permyriad = ParseSystemdPermyriad(text);
+  Expected<int> permyriad = ParseSystemdPermyriad(text);
   if (permyriad.ok() || LooksLikeShare(text)) {
     if (!permyriad.ok()) return Refused(permyriad.error().message, kMemoryMaxSyntax);
     const int p = permyriad.value();
@@ -53,7 +53,7 @@ Result<MemoryMax> ParseMemoryMax(std::string_view text) {
         kPermyriadOfAll;
     return MemoryMax{MemoryMax::Kind::kShareOfPhysicalMemory, 0, static_cast<uint32_t>(scale)};
   }
-  Result<uint64_t> bytes = ParseSystemdSize(text);
+  Expected<uint64_t> bytes = ParseSystemdSize(text);
   if (!bytes.ok()) return Refused(bytes.error().message, kMemoryMaxSyntax);
   if (bytes.value() == 0) {
     return Refused("leaves no memory", kMemoryMaxSyntax);
@@ -61,8 +61,8 @@ Result<MemoryMax> ParseMemoryMax(std::string_view text) {
   return MemoryMax{MemoryMax::Kind::kBytes, bytes.value(), 0};
 }
 
-Result<CpuQuota> ParseCpuQuota(std::string_view text) {
-  Result<int> permyriad = ParseSystemdPermyriad(text);
+Expected<CpuQuota> ParseCpuQuota(std::string_view text) {
+  Expected<int> permyriad = ParseSystemdPermyriad(text);
   if (!permyriad.ok()) return Refused(permyriad.error().message, kCpuQuotaSyntax);
   if (permyriad.value() == 0) {
     return Refused("leaves no CPU time", kCpuQuotaSyntax);

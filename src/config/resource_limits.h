@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "common/result.h"
+#include "common/expected.h"
 
 namespace selfheal {
 
@@ -31,10 +31,10 @@ struct CpuQuota {
 // "infinity"; a share "20%", "12.5%", "200‰", "2000‱" of at most 100% and more than
 // 0; else a size as systemd's parse_size() reads it ("64M", "1.5G", "512B", "1G 512M")
 // of at least 1 byte. systemd refuses 0 and 0% (its minimum is 1 byte).
-Result<MemoryMax> ParseMemoryMax(std::string_view text);
+Expected<MemoryMax> ParseMemoryMax(std::string_view text);
 
 // "50%", "200%", "12.5%", "5‰", "1‱": more than 0, at most INT_MAX permyriad
 // (21474836.47%), which systemd turns into permyriad × 100 us per second.
-Result<CpuQuota> ParseCpuQuota(std::string_view text);
+Expected<CpuQuota> ParseCpuQuota(std::string_view text);
 
 }  // namespace selfheal

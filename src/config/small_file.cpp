@@ -28,7 +28,7 @@ class FdCloser {
 
 }  // namespace
 
-Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
+Expected<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
   // O_NONBLOCK: a FIFO planted where a file should be must not hang start-up; it is
   // refused below as not a regular file.
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <string>
 
-#include "common/result.h"
+#include "common/expected.h"
 
 namespace selfheal {
 
@@ -12,6 +12,6 @@ namespace selfheal {
 // `max_bytes`. Errors carry only a reason, never the path or any content, so callers
 // word the message: kNotFound when it does not exist, kInvalidInput when it is not a
 // regular file or too large, kUnavailable for any other failure (strerror text).
-Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes);
+Expected<std::string> ReadSmallFile(const std::string& path, size_t max_bytes);
 
 }  // namespace selfheal

@@ -40,7 +40,7 @@ bool EndsWith(std::string_view text, std::string_view suffix) {
 
 // systemd's safe_atoi(): blanks, then "0b"/"0o" prefixes of its own, then strtol base
 // 0 (which adds "0x" and C's octal) over the whole rest, fitting an int.
-Result<int> SafeAtoi(const std::string& number) {
+Expected<int> SafeAtoi(const std::string& number) {
   const char* s = number.c_str();
   s += std::strspn(s, kBlanks);
   int base = 0;
@@ -63,7 +63,7 @@ Result<int> SafeAtoi(const std::string& number) {
 
 // parse_parts_value_*: NUMBER[.DIGITS]SYMBOL with `places` decimals at most, scaled by
 // 10^places.
-Result<int> ParseParts(std::string_view whole, std::string_view symbol, int places) {
+Expected<int> ParseParts(std::string_view whole, std::string_view symbol, int places) {
   std::string_view number = whole.substr(0, whole.size() - symbol.size());
   int fraction = 0;
   const size_t dot = number.find('.');
@@ -81,7 +81,7 @@ Result<int> ParseParts(std::string_view whole, std::string_view symbol, int plac
     for (size_t i = digits.size(); i < static_cast<size_t>(places); ++i) fraction *= 10;
     number = number.substr(0, dot);
   }
-  Result<int> value = SafeAtoi(std::string(number));
+  Expected<int> value = SafeAtoi(std::string(number));
   if (!value.ok()) return value.error();
   int scale = 1;
   for (int i = 0; i < places; ++i) scale *= 10;
@@ -92,7 +92,7 @@ Result<int> ParseParts(std::string_view whole, std::string_view symbol, int plac
 
 }  // namespace
 
-Result<uint64_t> ParseSystemdSize(std::string_view text) {
+Expected<uint64_t> ParseSystemdSize(std::string_view text) {
   if (HasNul(text)) return Invalid("a NUL byte");
   const std::string copy(text);
   const char* p = copy.c_str();
@@ -141,7 +141,7 @@ Result<uint64_t> ParseSystemdSize(std::string_view text) {
   return static_cast<uint64_t>(total);
 }
 
-Result<int> ParseSystemdPermyriad(std::string_view text) {
+Expected<int> ParseSystemdPermyriad(std::string_view text) {
   if (HasNul(text)) return Invalid("a NUL byte");
   if (EndsWith(text, "‱")) return ParseParts(text, "‱", 0);
   if (EndsWith(text, "‰")) return ParseParts(text, "‰", 1);

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "common/result.h"
+#include "common/expected.h"
 
 namespace selfheal {
 
@@ -15,11 +15,11 @@ namespace selfheal {
 // ("1.5K") and a suffix E, P, T, G, M, K, B or none, repeated with falling suffixes
 // ("1G 512M"), blanks allowed around each part. Refuses a sign '-', a value past
 // 2^64-1, and anything else; Errc::kInvalidInput naming the cause.
-Result<uint64_t> ParseSystemdSize(std::string_view text);
+Expected<uint64_t> ParseSystemdSize(std::string_view text);
 
 // systemd's parse_permyriad_unbounded(): "N%" with at most two decimals, "N‰" with
 // at most one, "N‱" whole, where N is what strtol(…, 0) reads (so "0x10%" is 16%),
 // at least 0 and at most INT_MAX permyriad in all. Returns permyriad (1% = 100).
-Result<int> ParseSystemdPermyriad(std::string_view text);
+Expected<int> ParseSystemdPermyriad(std::string_view text);
 
 }  // namespace selfheal

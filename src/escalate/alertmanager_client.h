@@ -6,7 +6,7 @@
 #include <chrono>
 #include <string>
 
-#include "common/result.h"
+#include "common/expected.h"
 #include "common/time.h"
 
 namespace selfheal {

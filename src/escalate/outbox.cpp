@@ -124,7 +124,7 @@ DeliveryReport DeliverDue(Outbox& store, const std::function<Status(const Escala
                           JournalSink& journal, TimePoint now,
                           const std::function<Status(const Escalation&)>& start_command) {
   DeliveryReport report;
-  Result<std::vector<Escalation>> due = store.DueEscalations(now);
+  Expected<std::vector<Escalation>> due = store.DueEscalations(now);
   if (!due.ok()) {
     const Duration wait = Backoff(1);
     journal.Write(StoreErrorEvent(nullptr,
@@ -175,7 +175,7 @@ DeliveryReport DeliverDue(Outbox& store, const std::function<Status(const Escala
     Mark(store, e, mark, journal);
   }
 
-  Result<std::vector<Escalation>> pending = store.PendingEscalations();
+  Expected<std::vector<Escalation>> pending = store.PendingEscalations();
   if (!pending.ok()) {
     journal.Write(StoreErrorEvent(
         nullptr,

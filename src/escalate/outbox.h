@@ -6,7 +6,7 @@
 #include <functional>
 #include <optional>
 
-#include "common/result.h"
+#include "common/expected.h"
 #include "common/time.h"
 #include "journal/journal.h"
 #include "state/records.h"

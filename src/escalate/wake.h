@@ -11,7 +11,7 @@
 
 #include <string>
 
-#include "common/result.h"
+#include "common/expected.h"
 
 namespace selfheal {
 

@@ -24,7 +24,7 @@ Error SocketError(const std::string& what, const std::string& address, int err) 
 
 }  // namespace
 
-Result<int> BindListen(const std::string& address, int* bound_port) {
+Expected<int> BindListen(const std::string& address, int* bound_port) {
   std::optional<SocketAddress> parsed = ParseListenAddress(address);
   if (!parsed) {
     return Error{Errc::kInvalidInput, "Invalid listen address '" + EscapeForLog(address) +

@@ -1,5 +1,5 @@
 // mhd_own_answers.h — journals the requests libmicrohttpd answers, or drops, by
-// itself, where no access handler of ours ever answered: a request line or headers
+// itself, where no access callback of ours ever answered: a request line or headers
 // too long (414, 431), malformed (400, 505), a Content-Length it cannot parse, a
 // timeout or an abandoned request. The server (mhd_server.cpp) journals what it
 // answers itself; together every rejected request gets exactly one entry.
@@ -55,7 +55,7 @@ struct ConnectionState {
 // What the server knows of a request when libmicrohttpd says it ended.
 struct EndedRequest {
   bool answered = false;    // by the server (its own rejection is journaled already)
-  std::string_view method;  // "" if the access handler never ran
+  std::string_view method;  // "" if the access callback never ran
   std::string_view uri;     // the raw request target
   bool too_large = false;   // a chunked body read past the limit and dropped
 };

@@ -2,10 +2,10 @@
 //
 // Implementation notes:
 // - One internal polling thread (epoll) serves every connection, so the webhook
-//   handler runs one request at a time, on that thread. The handler must answer
+//   callback runs one request at a time, on that thread. The callback must answer
 //   quickly (decide, record, launch); while it runs, no other connection is served.
 // - The header checks (http/request_checks.h, CheckRequestHead) run on the first call
-//   of the access handler, before any body byte is read. A response queued on that
+//   of the access callback, before any body byte is read. A response queued on that
 //   first call makes libmicrohttpd skip the body and close the connection after it.
 //   Later calls cannot queue a response (MHD_queue_response refuses while the body is
 //   being read), so a chunked body that grows past the limit is read on and dropped
@@ -17,7 +17,7 @@
 //   stops accepting (with an ITC it takes the listening socket out of its epoll set),
 //   and further connections wait in the kernel's backlog.
 // - Every rejected request gets one journal entry (http/rejection.h): from Reject()
-//   here, for what our checks and the handler's failures answer, and from
+//   here, for what our checks and the callback's failures answer, and from
 //   OwnAnswerJournal (http/mhd_own_answers.h) for what libmicrohttpd answers or drops
 //   by itself. The per-request context is created in the URI log callback, the
 //   earliest point at which libmicrohttpd knows a request began, so NOTIFY_COMPLETED
@@ -57,8 +57,8 @@ enum class Stage { kStarted, kReadingBody, kAnswered };
 
 struct RequestContext {
   Stage stage = Stage::kStarted;
-  std::string uri;     // raw request target, for requests that never reach the handler
-  std::string method;  // set on the first call of the access handler
+  std::string uri;     // raw request target, for requests that never reach the callback
+  std::string method;  // set on the first call of the access callback
   std::string body;
   bool too_large = false;
   uint64_t dropped = 0;  // body bytes read and dropped after the limit was passed
@@ -72,8 +72,11 @@ std::optional<std::string_view> HeaderOf(MHD_Connection* connection, const char*
 
 class MhdServer final : public HttpServer {
  public:
-  MhdServer(const ServerOptions& options, WebhookHandler handler, JournalSink& journal)
-      : options_(options), handler_(std::move(handler)), journal_(journal), own_answers_(journal) {}
+  MhdServer(const ServerOptions& options, WebhookCallback callback, JournalSink& journal)
+      : options_(options),
+        callback_(std::move(callback)),
+        journal_(journal),
+        own_answers_(journal) {}
 
   ~MhdServer() override {
     // With MHD_USE_ITC, stopping signals the thread instead of shutdown()ing the
@@ -110,7 +113,7 @@ class MhdServer final : public HttpServer {
                   const std::string& body, const Headers& headers, bool close);
 
   const ServerOptions options_;
-  const WebhookHandler handler_;
+  const WebhookCallback callback_;
   JournalSink& journal_;
   MHD_Daemon* daemon_ = nullptr;  // touched only by the owner's thread
   std::atomic<bool> quiescing_{false};
@@ -303,15 +306,15 @@ MHD_Result MhdServer::Answer(MHD_Connection* connection, std::string_view url,
   }
   HttpResponse response;
   try {
-    response = handler_(WebhookRequest{std::move(request.body), RemoteOf(connection),
-                                       std::string(method), std::string(url)});
+    response = callback_(WebhookRequest{std::move(request.body), RemoteOf(connection),
+                                        std::string(method), std::string(url)});
   } catch (const std::exception& e) {
     return Reject(connection, url, method, request, MHD_HTTP_INTERNAL_SERVER_ERROR, "handler-error",
-                  std::string("handler failed: ") + e.what());
+                  std::string("webhook callback failed: ") + e.what());
   }
   if (response.status < 200 || response.status > 599) {
     return Reject(connection, url, method, request, MHD_HTTP_INTERNAL_SERVER_ERROR, "handler-error",
-                  "handler answered with status " + std::to_string(response.status));
+                  "webhook callback answered with status " + std::to_string(response.status));
   }
   return Send(connection, request, static_cast<unsigned>(response.status), response.body, {},
               false);
@@ -349,18 +352,18 @@ MHD_Result MhdServer::Send(MHD_Connection* connection, RequestContext& request, 
 
 }  // namespace
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(int listen_fd, const ServerOptions& options,
-                                                      WebhookHandler handler,
-                                                      JournalSink& journal) {
+Expected<std::unique_ptr<HttpServer>> HttpServer::Start(int listen_fd, const ServerOptions& options,
+                                                        WebhookCallback callback,
+                                                        JournalSink& journal) {
   if (options.webhook_path.empty() || options.webhook_path.front() != '/' ||
-      options.webhook_path == kHealthPath || !handler) {
+      options.webhook_path == kHealthPath || !callback) {
     close(listen_fd);
     return Error{Errc::kInvalidInput, "Invalid webhook path '" +
                                           EscapeForLog(options.webhook_path) +
                                           "' (must start with '/' and differ from " +
-                                          std::string(kHealthPath) + ") or no handler"};
+                                          std::string(kHealthPath) + ") or no webhook callback"};
   }
-  auto server = std::make_unique<MhdServer>(options, std::move(handler), journal);
+  auto server = std::make_unique<MhdServer>(options, std::move(callback), journal);
   Status started = server->Run(listen_fd);
   if (!started.ok()) {
     close(listen_fd);  // ownership passed to us, also on failure

@@ -1,7 +1,7 @@
 // server.h — the HTTP/1.1 listener (libmicrohttpd) on an inherited or bound socket.
 // It owns the protocol-level checks, in the order journal-remote does them: capacity,
 // method and path, authentication, Content-Type, Content-Length/body size, and only
-// then reads the body. The webhook handler sees complete, size-checked POST bodies.
+// then reads the body. The webhook callback sees complete, size-checked POST bodies.
 #pragma once
 
 #include <chrono>
@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "common/result.h"
+#include "common/expected.h"
 #include "common/time.h"
 #include "config/config.h"
 #include "journal/journal.h"
@@ -31,7 +31,7 @@ struct HttpResponse {
 
 // Called on the server's single request thread, one request at a time: decisions are
 // therefore serialised within the process.
-using WebhookHandler = std::function<HttpResponse(const WebhookRequest&)>;
+using WebhookCallback = std::function<HttpResponse(const WebhookRequest&)>;
 
 struct ServerOptions {
   std::string webhook_path = "/";
@@ -47,10 +47,11 @@ class HttpServer {
  public:
   // Starts serving on `listen_fd` (a bound, listening TCP socket; ownership passes to
   // the server, also on failure: the fd is closed then). Errc::kInvalidInput when
-  // webhook_path does not start with '/' or is /-/healthy, or `handler` is empty;
+  // webhook_path does not start with '/' or is /-/healthy, or `callback` is empty;
   // Errc::kInternal when libmicrohttpd refuses the socket.
-  static Result<std::unique_ptr<HttpServer>> Start(int listen_fd, const ServerOptions& options,
-                                                   WebhookHandler handler, JournalSink& journal);
+  static Expected<std::unique_ptr<HttpServer>> Start(int listen_fd, const ServerOptions& options,
+                                                     WebhookCallback callback,
+                                                     JournalSink& journal);
   virtual ~HttpServer() = default;
 
   // True when no connection is open and none has been for at least `idle`.
@@ -60,12 +61,12 @@ class HttpServer {
   // Waits, at most `grace`, until every open connection has closed (answers given from
   // now on carry "Connection: close", so a request in progress completes and its
   // connection ends), then stops and closes what is left. Call it from the thread
-  // that owns the server, never from the handler; a second call does nothing.
+  // that owns the server, never from the callback; a second call does nothing.
   virtual void Quiesce(Duration grace) = 0;
 };
 
 // Binds and listens on "127.0.0.1:PORT" (IPv4 or [::1]). PORT 0 picks a free port;
 // `bound_port` receives the actual one.
-Result<int> BindListen(const std::string& address, int* bound_port);
+Expected<int> BindListen(const std::string& address, int* bound_port);
 
 }  // namespace selfheal

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "common/result.h"
+#include "common/expected.h"
 #include "common/time.h"
 #include "config/resource_limits.h"
 
@@ -38,7 +38,7 @@ class Launcher {
   // Whether systemd has a unit of that name loaded now (starting, running or
   // stopping). A transient unit that finished is collected and no longer exists.
   // Errc::kUnavailable if systemd cannot be reached.
-  virtual Result<bool> Exists(const std::string& unit_name) = 0;
+  virtual Expected<bool> Exists(const std::string& unit_name) = 0;
 };
 
 }  // namespace selfheal

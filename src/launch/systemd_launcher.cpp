@@ -196,7 +196,7 @@ Status SystemdLauncher::Start(const LaunchRequest& request) {
   return Error{Errc::kUnavailable, "systemd refused " + request.unit_name + ": " + message};
 }
 
-Result<bool> SystemdLauncher::Exists(const std::string& unit_name) {
+Expected<bool> SystemdLauncher::Exists(const std::string& unit_name) {
   if (Status connected = Connect(); !connected.ok()) return connected.error();
   sd_bus_error error = SD_BUS_ERROR_NULL;
   sd_bus_message* reply = nullptr;

@@ -26,7 +26,7 @@ class SystemdLauncher final : public Launcher {
   // kInvalidInput when systemd rejects a property (e.g. an environment value it will
   // not carry), kUnavailable when systemd cannot be reached.
   Status Start(const LaunchRequest& request) override;
-  Result<bool> Exists(const std::string& unit_name) override;
+  Expected<bool> Exists(const std::string& unit_name) override;
 
  private:
   Status Connect();

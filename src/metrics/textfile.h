@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.h"
+#include "common/expected.h"
 #include "state/records.h"
 #include "state/store.h"
 

@@ -10,7 +10,7 @@
 namespace selfheal {
 
 void Aftermath::WakeIfPending() {
-  Result<std::vector<Escalation>> pending = outbox_.PendingEscalations();
+  Expected<std::vector<Escalation>> pending = outbox_.PendingEscalations();
   if (pending.ok() && pending.value().empty()) return;
   // Unreadable: wake it anyway, the deliverer reports what is wrong.
   WakeDeliverer(wake_path_,

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "alert/alert.h"
-#include "common/result.h"
+#include "common/expected.h"
 #include "config/config.h"
 #include "journal/journal.h"
 #include "state/store.h"

@@ -87,7 +87,7 @@ void WebhookService::ForgetRunsThatNeverStarted(const Alert& alert, History& his
   for (auto& [handler, key] : history.keys) {
     if (!key.run_active) continue;
     std::string unit = UnitNameFor(handler, alert.instance());
-    Result<bool> exists = launcher_->Exists(unit);
+    Expected<bool> exists = launcher_->Exists(unit);
     if (!exists.ok() || exists.value()) continue;  // unknown: stay careful
     key.run_active = false;
     history.notification_seen_at.reset();
@@ -112,7 +112,7 @@ void WebhookService::ForgetRunsThatNeverStarted(const Alert& alert, History& his
 // If systemd cannot be asked, Launch() finds out.
 void WebhookService::SkipIfUnitActive(const Alert& alert, Decision& decision) {
   std::string unit = UnitNameFor(decision.handler->name, alert.instance());
-  Result<bool> exists = launcher_->Exists(unit);
+  Expected<bool> exists = launcher_->Exists(unit);
   if (!exists.ok() || !exists.value()) return;
   decision.verdict = Verdict::kDuplicateRun;
   decision.attempt = 0;
@@ -155,7 +155,7 @@ bool WebhookService::Launch(const Alert& alert, Decision& decision, const std::s
 }
 
 HttpResponse WebhookService::Handle(const WebhookRequest& request) {
-  Result<Webhook> parsed = ParseWebhook(request.body, limits_);
+  Expected<Webhook> parsed = ParseWebhook(request.body, limits_);
   if (!parsed.ok()) {
     const int status = StatusFor(parsed.error().code);
     journal_.Write(RejectionEvent(request, status, "malformed-payload", parsed.error().message));
@@ -165,7 +165,7 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
   std::string decisions = "[";
   for (const Alert& alert : parsed.value().alerts) {
     TimePoint now = clock_.Now();
-    Result<History> history = store_.LoadHistory(alert, CandidateHandlers(alert, config_), now);
+    Expected<History> history = store_.LoadHistory(alert, CandidateHandlers(alert, config_), now);
     if (!history.ok()) {
       // Whatever the store says, the decision could not be made now: a retry can help.
       const int status = StatusFor(Errc::kUnavailable);

@@ -4,17 +4,15 @@
 
 namespace selfheal {
 
-std::string KeyOf(const std::string& handler, const std::string& instance) {
-  return handler + '\n' + instance;
-}
+std::string KeyOf(const HealKey& key) { return key.handler + '\n' + key.instance; }
 
 std::string NotificationKeyOf(const Alert& alert) {
   return alert.fingerprint + '\n' + alert.starts_at_text;
 }
 
-Result<History> MemoryStore::LoadHistory(const Alert& alert,
-                                         const std::vector<const HandlerConfig*>& handlers,
-                                         TimePoint) {
+Expected<History> MemoryStore::LoadHistory(const Alert& alert,
+                                           const std::vector<const HandlerConfig*>& handlers,
+                                           TimePoint) {
   std::lock_guard lock(mu_);
   History h;
   h.paused_until = paused_until_;
@@ -22,7 +20,7 @@ Result<History> MemoryStore::LoadHistory(const Alert& alert,
     h.notification_seen_at = it->second;
   }
   for (const HandlerConfig* handler : handlers) {
-    if (auto it = keys_.find(KeyOf(handler->name, alert.instance())); it != keys_.end()) {
+    if (auto it = keys_.find(KeyOf({handler->name, alert.instance()})); it != keys_.end()) {
       h.keys[handler->name] = it->second;
     }
   }
@@ -34,7 +32,7 @@ Status MemoryStore::Record(const Alert& alert, const Decision& d, TimePoint now,
   std::lock_guard lock(mu_);
   if (MarksNotificationSeen(alert, d)) seen_[NotificationKeyOf(alert)] = now;
   if (!d.handler) return Ok();
-  KeyState& key = keys_[KeyOf(d.handler->name, alert.instance())];
+  KeyState& key = keys_[KeyOf({d.handler->name, alert.instance()})];
   if (d.verdict == Verdict::kLaunch) key.attempts.push_back(now);
   if (d.opens_breaker) {
     key.breaker_opened_at = now;
@@ -51,7 +49,7 @@ Status MemoryStore::CancelLaunch(const Alert& alert, const Decision& d, TimePoin
     seen_.erase(it);
   }
   if (!d.handler) return Ok();
-  KeyState& key = keys_[KeyOf(d.handler->name, alert.instance())];
+  KeyState& key = keys_[KeyOf({d.handler->name, alert.instance()})];
   std::erase(key.attempts, recorded_at);
   return Ok();
 }

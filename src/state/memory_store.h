@@ -12,8 +12,9 @@ namespace selfheal {
 
 class MemoryStore final : public Store {
  public:
-  Result<History> LoadHistory(const Alert& alert, const std::vector<const HandlerConfig*>& handlers,
-                              TimePoint now) override;
+  Expected<History> LoadHistory(const Alert& alert,
+                                const std::vector<const HandlerConfig*>& handlers,
+                                TimePoint now) override;
   // Has no outbox: `escalation` is not kept, the breaker is marked escalated all the same.
   Status Record(const Alert& alert, const Decision& decision, TimePoint now,
                 const Escalation* escalation) override;
@@ -29,7 +30,7 @@ class MemoryStore final : public Store {
 };
 
 // "handler\ninstance": the key of every per-(handler, instance) table.
-std::string KeyOf(const std::string& handler, const std::string& instance);
+std::string KeyOf(const HealKey& key);
 // "fingerprint\nstartsAt": the notification dedup key.
 std::string NotificationKeyOf(const Alert& alert);
 

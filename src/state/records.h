@@ -65,6 +65,12 @@ struct EscalationMark {
   std::string error;             // why something is left; "" when done
 };
 
+// One (handler, instance): what attempts, the budget and the breaker are counted by.
+struct HealKey {
+  std::string handler;
+  std::string instance;
+};
+
 // The status of one (handler, instance) for `self-heal status`.
 struct KeyStatus {
   std::string handler;

@@ -107,7 +107,7 @@ CREATE INDEX escalations_pending ON escalations (next_try)
 
 constexpr int kVersion = static_cast<int>(std::size(kMigrations));
 
-Result<int64_t> ReadPragma(Connection& c, const char* sql, const std::string& what) {
+Expected<int64_t> ReadPragma(Connection& c, const char* sql, const std::string& what) {
   Query q(c, sql, what);
   if (!q.Next()) {
     if (!q.status().ok()) return q.status().error();
@@ -146,9 +146,9 @@ Status Migrate(Connection& c) {
   const std::string what = "open '" + c.path() + "'";
   for (;;) {
     // Peek without the write lock first: almost every open finds the schema current.
-    Result<int64_t> version = ReadPragma(c, "PRAGMA user_version", what);
+    Expected<int64_t> version = ReadPragma(c, "PRAGMA user_version", what);
     if (!version.ok()) return version.error();
-    Result<int64_t> app = ReadPragma(c, "PRAGMA application_id", what);
+    Expected<int64_t> app = ReadPragma(c, "PRAGMA application_id", what);
     if (!app.ok()) return app.error();
     if (Status s = Judge(c, version.value(), app.value()); !s.ok()) return s;
     if (version.value() == kVersion) return Ok();
@@ -169,9 +169,9 @@ Status Migrate(Connection& c) {
 
 Status CheckVersion(Connection& c) {
   const std::string what = "open '" + c.path() + "' read-only";
-  Result<int64_t> version = ReadPragma(c, "PRAGMA user_version", what);
+  Expected<int64_t> version = ReadPragma(c, "PRAGMA user_version", what);
   if (!version.ok()) return version.error();
-  Result<int64_t> app = ReadPragma(c, "PRAGMA application_id", what);
+  Expected<int64_t> app = ReadPragma(c, "PRAGMA application_id", what);
   if (!app.ok()) return app.error();
   if (Status s = Judge(c, version.value(), app.value()); !s.ok()) return s;
   if (version.value() == 0) {

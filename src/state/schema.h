@@ -3,7 +3,7 @@
 // transaction. A database from a newer self-heal is refused, never downgraded.
 #pragma once
 
-#include "common/result.h"
+#include "common/expected.h"
 #include "state/sqlite_db.h"
 
 namespace selfheal::sqlite {

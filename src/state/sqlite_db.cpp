@@ -96,7 +96,7 @@ int SwitchToWal(sqlite3* db, std::string* mode) {
 
 }  // namespace
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only) {
+Expected<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool read_only) {
   int flags = SQLITE_OPEN_NOMUTEX |
               (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   sqlite3* db = nullptr;

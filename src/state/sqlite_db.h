@@ -12,7 +12,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "common/result.h"
+#include "common/expected.h"
 #include "common/time.h"
 #include "state/writer_turns.h"
 
@@ -37,7 +37,7 @@ class Connection {
   // or read-only (never creating anything). Retries a busy lock for up to 2 s, turns
   // on defensive mode and, read-write, WAL with synchronous=FULL and foreign keys.
   // Errors as ErrorOf.
-  static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only);
+  static Expected<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -11,8 +11,8 @@ namespace selfheal::state_internal {
 using sqlite::Query;
 using sqlite::Transaction;
 
-std::string KeyText(const std::string& handler, const std::string& instance) {
-  return "'" + handler + "' on '" + EscapeForLog(instance, 200) + "'";
+std::string KeyText(const HealKey& key) {
+  return "'" + key.handler + "' on '" + EscapeForLog(key.instance, 200) + "'";
 }
 
 Status CloseExpiredBreaker(Transaction& tx, const std::string& handler, const std::string& instance,
@@ -32,9 +32,9 @@ Status CloseExpiredBreaker(Transaction& tx, const std::string& handler, const st
   return forget.Bind(handler, instance, opened_at).Run();
 }
 
-Result<std::optional<BreakerRow>> ReadBreaker(Transaction& tx, const std::string& handler,
-                                              const std::string& instance, TimePoint now,
-                                              std::optional<Duration> window) {
+Expected<std::optional<BreakerRow>> ReadBreaker(Transaction& tx, const std::string& handler,
+                                                const std::string& instance, TimePoint now,
+                                                std::optional<Duration> window) {
   Query q = tx.Sql(
       "SELECT opened_at, window_ns, escalated, alertname FROM breakers "
       "WHERE handler = ?1 AND instance = ?2");
@@ -50,10 +50,10 @@ Result<std::optional<BreakerRow>> ReadBreaker(Transaction& tx, const std::string
   return std::optional<BreakerRow>(std::move(b));
 }
 
-Result<std::vector<TimePoint>> AttemptsInWindow(Transaction& tx, const std::string& handler,
-                                                const std::string& instance, TimePoint now,
-                                                std::optional<Duration> window) {
-  Result<std::optional<BreakerRow>> breaker = ReadBreaker(tx, handler, instance, now, window);
+Expected<std::vector<TimePoint>> AttemptsInWindow(Transaction& tx, const std::string& handler,
+                                                  const std::string& instance, TimePoint now,
+                                                  std::optional<Duration> window) {
+  Expected<std::optional<BreakerRow>> breaker = ReadBreaker(tx, handler, instance, now, window);
   if (!breaker.ok()) return breaker.error();
   std::optional<TimePoint> restarted;
   if (breaker.value() && !breaker.value()->open) restarted = breaker.value()->opened_at;
@@ -85,8 +85,8 @@ std::string NewestRun::LastResult() const {
   return outcome;
 }
 
-Result<std::optional<NewestRun>> ReadNewestRun(Transaction& tx, const std::string& handler,
-                                               const std::string& instance, TimePoint now) {
+Expected<std::optional<NewestRun>> ReadNewestRun(Transaction& tx, const std::string& handler,
+                                                 const std::string& instance, TimePoint now) {
   Query q = tx.Sql(
       "SELECT started_at, finished_at, outcome, unit, alertname, timeout_ns FROM attempts "
       "WHERE handler = ?1 AND instance = ?2 AND orphan = 0 "
@@ -108,8 +108,8 @@ Result<std::optional<NewestRun>> ReadNewestRun(Transaction& tx, const std::strin
   return std::optional<NewestRun>(std::move(run));
 }
 
-Result<bool> OpenBreaker(Transaction& tx, const std::string& handler, const std::string& instance,
-                         const std::string& alertname, TimePoint at, Duration window) {
+Expected<bool> OpenBreaker(Transaction& tx, const std::string& handler, const std::string& instance,
+                           const std::string& alertname, TimePoint at, Duration window) {
   Query open = tx.Sql(
       "INSERT INTO breakers (handler, instance, alertname, opened_at, window_ns, escalated) "
       "VALUES (?1, ?2, ?3, ?4, ?5, 0) ON CONFLICT (handler, instance) DO NOTHING");

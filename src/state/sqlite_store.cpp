@@ -77,8 +77,8 @@ SqliteStore::SqliteStore(std::unique_ptr<sqlite::Connection> connection, std::st
 
 SqliteStore::~SqliteStore() = default;
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& state_dir,
-                                                       bool read_only) {
+Expected<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& state_dir,
+                                                         bool read_only) {
   std::string dir = state_dir;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   std::string path = dir + "/state.db";
@@ -99,16 +99,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& state_
   } else if (Status s = CreateFile(path); !s.ok()) {
     return s.error();
   }
-  Result<std::unique_ptr<sqlite::Connection>> c = sqlite::Connection::Open(path, read_only);
+  Expected<std::unique_ptr<sqlite::Connection>> c = sqlite::Connection::Open(path, read_only);
   if (!c.ok()) return c.error();
   Status schema = read_only ? sqlite::CheckVersion(*c.value()) : sqlite::Migrate(*c.value());
   if (!schema.ok()) return schema.error();
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(c).value(), path));
 }
 
-Result<History> SqliteStore::LoadHistory(const Alert& alert,
-                                         const std::vector<const HandlerConfig*>& handlers,
-                                         TimePoint now) {
+Expected<History> SqliteStore::LoadHistory(const Alert& alert,
+                                           const std::vector<const HandlerConfig*>& handlers,
+                                           TimePoint now) {
   std::lock_guard lock(mu_);
   Transaction tx(*db_, "load history of '" + EscapeForLog(alert.alertname(), 200) + "' on '" +
                            EscapeForLog(alert.instance(), 200) + "'");
@@ -127,18 +127,18 @@ Result<History> SqliteStore::LoadHistory(const Alert& alert,
   for (const HandlerConfig* handler : handlers) {
     const std::string& instance = alert.instance();
     KeyState key;
-    Result<std::optional<BreakerRow>> breaker =
+    Expected<std::optional<BreakerRow>> breaker =
         ReadBreaker(tx, handler->name, instance, now, handler->window);
     if (!breaker.ok()) return breaker.error();
     if (breaker.value() && breaker.value()->open) {
       key.breaker_opened_at = breaker.value()->opened_at;
       key.escalated = breaker.value()->escalated;
     }
-    Result<std::vector<TimePoint>> attempts =
+    Expected<std::vector<TimePoint>> attempts =
         AttemptsInWindow(tx, handler->name, instance, now, handler->window);
     if (!attempts.ok()) return attempts.error();
     key.attempts = std::move(attempts).value();
-    Result<std::optional<NewestRun>> newest = ReadNewestRun(tx, handler->name, instance, now);
+    Expected<std::optional<NewestRun>> newest = ReadNewestRun(tx, handler->name, instance, now);
     if (!newest.ok()) return newest.error();
     if (newest.value()) {
       key.run_active = newest.value()->state == NewestRun::State::kRunning;
@@ -164,13 +164,13 @@ Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now,
   const std::string& instance = alert.instance();
   if (d.escalate && !escalation) {
     return Error{Errc::kInternal, "record decision '" + std::string(VerdictName(d.verdict)) +
-                                      "' for " + KeyText(h.name, instance) +
+                                      "' for " + KeyText({h.name, instance}) +
                                       ": it escalates, but no escalation came with it"};
   }
   std::lock_guard lock(mu_);
-  std::string what = launch ? "record attempt for " + KeyText(h.name, instance)
+  std::string what = launch ? "record attempt for " + KeyText({h.name, instance})
                             : "record decision '" + std::string(VerdictName(d.verdict)) + "' for " +
-                                  KeyText(h.name, instance);
+                                  KeyText({h.name, instance});
   Transaction tx(*db_, std::move(what));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   if (dedup) {
@@ -193,7 +193,7 @@ Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now,
       if (Status s = q.Run(); !s.ok()) return s;
     }
     if (d.opens_breaker) {
-      Result<bool> opened = OpenBreaker(tx, h.name, instance, alert.alertname(), now, h.window);
+      Expected<bool> opened = OpenBreaker(tx, h.name, instance, alert.alertname(), now, h.window);
       if (!opened.ok()) return opened.error();
     }
     if (d.escalate) {
@@ -206,7 +206,7 @@ Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now,
 Status SqliteStore::CancelLaunch(const Alert& alert, const Decision& d, TimePoint recorded_at) {
   std::lock_guard lock(mu_);
   Transaction tx(*db_, "take back the attempt for " +
-                           (d.handler ? KeyText(d.handler->name, alert.instance())
+                           (d.handler ? KeyText({d.handler->name, alert.instance()})
                                       : "'" + EscapeForLog(alert.alertname(), 200) + "'"));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   Query seen = tx.Sql(

@@ -32,8 +32,8 @@ class SqliteStore final : public StateStore {
   // corrupt, belongs to another application or has a newer schema version than this
   // build (never downgraded); read_only also kNotFound when there is no database yet
   // and kUnavailable when its schema is older (the next read-write open migrates it).
-  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& state_dir,
-                                                   bool read_only = false);
+  static Expected<std::unique_ptr<SqliteStore>> Open(const std::string& state_dir,
+                                                     bool read_only = false);
   ~SqliteStore() override;
 
   const std::string& path() const { return path_; }
@@ -45,8 +45,9 @@ class SqliteStore final : public StateStore {
   // + 30 s ago (later its result is taken as lost: it counts like a failure), returns
   // only the attempts within the handler's window, and treats a breaker whose window
   // has passed as closed (its attempts no longer count).
-  Result<History> LoadHistory(const Alert& alert, const std::vector<const HandlerConfig*>& handlers,
-                              TimePoint now) override;
+  Expected<History> LoadHistory(const Alert& alert,
+                                const std::vector<const HandlerConfig*>& handlers,
+                                TimePoint now) override;
   Status Record(const Alert& alert, const Decision& decision, TimePoint now,
                 const Escalation* escalation) override;
   Status CancelLaunch(const Alert& alert, const Decision& decision, TimePoint recorded_at) override;
@@ -55,27 +56,27 @@ class SqliteStore final : public StateStore {
   // whose attempt was reset meanwhile is recorded on it but does not count; a result
   // that matches no unfinished attempt at all is kept as an orphan row with no effect
   // on budget or breaker (found_attempt = false).
-  Result<ResultEffect> RecordResult(const RunResult& result, int max_attempts, Duration window,
-                                    const EscalationFor& escalation_for) override;
+  Expected<ResultEffect> RecordResult(const RunResult& result, int max_attempts, Duration window,
+                                      const EscalationFor& escalation_for) override;
   // Idempotent per breaker opening: an escalation for a key whose current opening
   // already has one (delivered or not) is not queued again; with no breaker row, at
   // most one undelivered escalation per key. Marks the breaker escalated. A fresh
   // escalation's next_try is also its creation time.
   Status EnqueueEscalation(const Escalation& escalation) override;
-  Result<std::vector<Escalation>> DueEscalations(TimePoint now) override;  // oldest first
+  Expected<std::vector<Escalation>> DueEscalations(TimePoint now) override;  // oldest first
   // delivered: next_try is taken as the delivery time. kNotFound for an unknown id.
   Status MarkEscalation(int64_t id, const EscalationMark& mark) override;
-  Result<std::vector<Escalation>> PendingEscalations() override;  // by next_try
+  Expected<std::vector<Escalation>> PendingEscalations() override;  // by next_try
   // Sorted by handler, then instance. last_result is "lost" for an attempt that got no
   // result within its TimeoutSec + 30 s.
-  Result<std::vector<KeyStatus>> ListStatus(TimePoint now) override;
+  Expected<std::vector<KeyStatus>> ListStatus(TimePoint now) override;
   // Keeps the attempts as history but stops counting them, and closes the breaker;
   // queued escalations stay (they are for a human). kNotFound when nothing is recorded
   // for that key.
-  Status Reset(const std::string& handler, const std::string& instance) override;
+  Status Reset(const HealKey& key) override;
   Status ResetAll() override;
   Status SetPausedUntil(std::optional<TimePoint> until) override;
-  Result<Totals> ReadTotals() override;
+  Expected<Totals> ReadTotals() override;
 
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> connection, std::string path);

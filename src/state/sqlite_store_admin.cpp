@@ -37,8 +37,8 @@ Escalation EscalationOf(const Query& q) {
   return e;
 }
 
-Result<std::vector<Escalation>> ReadEscalations(sqlite::Connection& db, const char* sql,
-                                                std::string what, std::optional<TimePoint> now) {
+Expected<std::vector<Escalation>> ReadEscalations(sqlite::Connection& db, const char* sql,
+                                                  std::string what, std::optional<TimePoint> now) {
   Transaction tx(db, std::move(what));
   if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
   std::vector<Escalation> out;
@@ -56,13 +56,13 @@ Result<std::vector<Escalation>> ReadEscalations(sqlite::Connection& db, const ch
 
 Status SqliteStore::EnqueueEscalation(const Escalation& e) {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "queue the escalation for " + KeyText(e.handler, e.instance));
+  Transaction tx(*db_, "queue the escalation for " + KeyText({e.handler, e.instance}));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   if (Status s = state_internal::QueueEscalation(tx, e); !s.ok()) return s;
   return tx.Commit();
 }
 
-Result<std::vector<Escalation>> SqliteStore::DueEscalations(TimePoint now) {
+Expected<std::vector<Escalation>> SqliteStore::DueEscalations(TimePoint now) {
   static const std::string kSql =
       std::string("SELECT ") + kEscalationColumns +
       " FROM escalations WHERE (delivered_at IS NULL OR command_pending = 1)"
@@ -72,7 +72,7 @@ Result<std::vector<Escalation>> SqliteStore::DueEscalations(TimePoint now) {
   return ReadEscalations(*db_, kSql.c_str(), "list the escalations due", now);
 }
 
-Result<std::vector<Escalation>> SqliteStore::PendingEscalations() {
+Expected<std::vector<Escalation>> SqliteStore::PendingEscalations() {
   static const std::string kSql =
       std::string("SELECT ") + kEscalationColumns +
       " FROM escalations WHERE delivered_at IS NULL OR command_pending = 1"
@@ -102,7 +102,7 @@ Status SqliteStore::MarkEscalation(int64_t id, const EscalationMark& mark) {
   return tx.Commit();
 }
 
-Result<std::vector<KeyStatus>> SqliteStore::ListStatus(TimePoint now) {
+Expected<std::vector<KeyStatus>> SqliteStore::ListStatus(TimePoint now) {
   std::lock_guard lock(mu_);
   Transaction tx(*db_, "read the status of every handler and instance");
   if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
@@ -146,23 +146,23 @@ Result<std::vector<KeyStatus>> SqliteStore::ListStatus(TimePoint now) {
   return out;
 }
 
-Status SqliteStore::Reset(const std::string& handler, const std::string& instance) {
+Status SqliteStore::Reset(const HealKey& key) {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "reset " + KeyText(handler, instance));
+  Transaction tx(*db_, "reset " + KeyText(key));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   {
     Query q = tx.Sql(
         "SELECT 1 FROM attempts WHERE handler = ?1 AND instance = ?2 AND orphan = 0 "
         "UNION ALL SELECT 1 FROM breakers WHERE handler = ?1 AND instance = ?2 LIMIT 1");
-    bool known = q.Bind(handler, instance).Next();
+    bool known = q.Bind(key.handler, key.instance).Next();
     if (!q.status().ok()) return q.status();
     if (!known) return Error{Errc::kNotFound, tx.what() + ": nothing is recorded for it"};
   }
   Query close = tx.Sql("DELETE FROM breakers WHERE handler = ?1 AND instance = ?2");
-  if (Status s = close.Bind(handler, instance).Run(); !s.ok()) return s;
+  if (Status s = close.Bind(key.handler, key.instance).Run(); !s.ok()) return s;
   Query forget =
       tx.Sql("UPDATE attempts SET counts = 0 WHERE handler = ?1 AND instance = ?2 AND counts = 1");
-  if (Status s = forget.Bind(handler, instance).Run(); !s.ok()) return s;
+  if (Status s = forget.Bind(key.handler, key.instance).Run(); !s.ok()) return s;
   return tx.Commit();
 }
 
@@ -188,7 +188,7 @@ Status SqliteStore::SetPausedUntil(std::optional<TimePoint> until) {
   return tx.Commit();
 }
 
-Result<StateStore::Totals> SqliteStore::ReadTotals() {
+Expected<StateStore::Totals> SqliteStore::ReadTotals() {
   std::lock_guard lock(mu_);
   Transaction tx(*db_, "read the totals");
   if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "common/result.h"
+#include "common/expected.h"
 #include "common/time.h"
 #include "state/records.h"
 #include "state/sqlite_db.h"
@@ -24,7 +24,7 @@ namespace selfheal::state_internal {
 inline constexpr Duration kResultGrace = std::chrono::seconds(30);
 
 // "'disk' on 'web-1:9100'", the instance escaped for a log line.
-std::string KeyText(const std::string& handler, const std::string& instance);
+std::string KeyText(const HealKey& key);
 
 // When the key's breaker has been open for `window` or longer at `now`, closes it:
 // deletes the row and stops counting the attempts that started before it opened.
@@ -38,17 +38,18 @@ struct BreakerRow {
   bool escalated = false;
   std::string alertname;
 };
-Result<std::optional<BreakerRow>> ReadBreaker(sqlite::Transaction& tx, const std::string& handler,
-                                              const std::string& instance, TimePoint now,
-                                              std::optional<Duration> window);
+Expected<std::optional<BreakerRow>> ReadBreaker(sqlite::Transaction& tx, const std::string& handler,
+                                                const std::string& instance, TimePoint now,
+                                                std::optional<Duration> window);
 
 // The start times, oldest first, of the key's attempts that count at `now`: not
 // cleared (healed, not-applicable, reset), not orphan results, started in
 // (now - window, now], and after the opening of a breaker whose window has passed
 // (the window restarted then).
-Result<std::vector<TimePoint>> AttemptsInWindow(sqlite::Transaction& tx, const std::string& handler,
-                                                const std::string& instance, TimePoint now,
-                                                std::optional<Duration> window);
+Expected<std::vector<TimePoint>> AttemptsInWindow(sqlite::Transaction& tx,
+                                                  const std::string& handler,
+                                                  const std::string& instance, TimePoint now,
+                                                  std::optional<Duration> window);
 
 // The key's newest attempt (orphan results aside) and what became of it. An attempt
 // without a result is running until its TimeoutSec= as launched plus kResultGrace,
@@ -64,15 +65,16 @@ struct NewestRun {
   // "running", "lost" or the outcome, as History and KeyStatus report it.
   std::string LastResult() const;
 };
-Result<std::optional<NewestRun>> ReadNewestRun(sqlite::Transaction& tx, const std::string& handler,
-                                               const std::string& instance, TimePoint now);
+Expected<std::optional<NewestRun>> ReadNewestRun(sqlite::Transaction& tx,
+                                                 const std::string& handler,
+                                                 const std::string& instance, TimePoint now);
 
 // Opens the key's breaker at `at` unless it is open already (a breaker opened
 // meanwhile keeps its opening, so its one escalation stays the only one). True when
 // this call opened it.
-Result<bool> OpenBreaker(sqlite::Transaction& tx, const std::string& handler,
-                         const std::string& instance, const std::string& alertname, TimePoint at,
-                         Duration window);
+Expected<bool> OpenBreaker(sqlite::Transaction& tx, const std::string& handler,
+                           const std::string& instance, const std::string& alertname, TimePoint at,
+                           Duration window);
 
 // Queues `e` for the key's current breaker opening unless that opening has one
 // already (without a breaker row: unless one is undelivered), and marks the breaker

@@ -21,8 +21,8 @@ namespace selfheal {
 
 namespace {
 
-Result<int> CountInWindow(sqlite::Transaction& tx, const std::string& handler,
-                          const std::string& instance, TimePoint at, Duration window) {
+Expected<int> CountInWindow(sqlite::Transaction& tx, const std::string& handler,
+                            const std::string& instance, TimePoint at, Duration window) {
   auto attempts = state_internal::AttemptsInWindow(tx, handler, instance, at, window);
   if (!attempts.ok()) return attempts.error();
   return static_cast<int>(attempts.value().size());
@@ -37,11 +37,12 @@ using state_internal::KeyText;
 using state_internal::OpenBreaker;
 using state_internal::QueueEscalation;
 
-Result<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_attempts,
-                                               Duration window,
-                                               const EscalationFor& escalation_for) {
+Expected<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_attempts,
+                                                 Duration window,
+                                                 const EscalationFor& escalation_for) {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "record the result of " + r.unit + " for " + KeyText(r.handler, r.instance));
+  Transaction tx(*db_,
+                 "record the result of " + r.unit + " for " + KeyText({r.handler, r.instance}));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s.error();
   ResultEffect effect;
   std::optional<std::string> invocation;
@@ -54,7 +55,7 @@ Result<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_attem
       effect.found_attempt = q.Int(0) == 0;
       effect.duration = q.Time(2) - q.Time(1);
       effect.attempt = static_cast<int>(q.Int(3));
-      Result<int> n = CountInWindow(tx, r.handler, r.instance, q.Time(2), window);
+      Expected<int> n = CountInWindow(tx, r.handler, r.instance, q.Time(2), window);
       if (!n.ok()) return n.error();
       effect.attempts_in_window = n.value();
       if (Status s = tx.Commit(); !s.ok()) return s.error();
@@ -113,17 +114,17 @@ Result<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_attem
         break;
       }
       case Outcome::kGaveUp: {
-        Result<bool> opened =
+        Expected<bool> opened =
             OpenBreaker(tx, r.handler, r.instance, alertname, r.finished_at, window);
         if (!opened.ok()) return opened.error();
         effect.breaker_opened = opened.value();
         break;
       }
       case Outcome::kFailed: {
-        Result<int> n = CountInWindow(tx, r.handler, r.instance, r.finished_at, window);
+        Expected<int> n = CountInWindow(tx, r.handler, r.instance, r.finished_at, window);
         if (!n.ok()) return n.error();
         if (n.value() >= max_attempts) {
-          Result<bool> opened =
+          Expected<bool> opened =
               OpenBreaker(tx, r.handler, r.instance, alertname, r.finished_at, window);
           if (!opened.ok()) return opened.error();
           effect.breaker_opened = opened.value();
@@ -132,7 +133,7 @@ Result<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_attem
       }
     }
   }
-  Result<int> n = CountInWindow(tx, r.handler, r.instance, r.finished_at, window);
+  Expected<int> n = CountInWindow(tx, r.handler, r.instance, r.finished_at, window);
   if (!n.ok()) return n.error();
   effect.attempts_in_window = n.value();
   if (effect.breaker_opened) {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "alert/alert.h"
-#include "common/result.h"
+#include "common/expected.h"
 #include "common/time.h"
 #include "policy/decision.h"
 #include "state/records.h"
@@ -25,9 +25,9 @@ class Store {
 
   // Fills History for `alert` and each of `handlers` (by name). Errc::kUnavailable when
   // the store is busy or unreadable (the caller answers 503 so Alertmanager retries).
-  virtual Result<History> LoadHistory(const Alert& alert,
-                                      const std::vector<const HandlerConfig*>& handlers,
-                                      TimePoint now) = 0;
+  virtual Expected<History> LoadHistory(const Alert& alert,
+                                        const std::vector<const HandlerConfig*>& handlers,
+                                        TimePoint now) = 0;
 
   // Records `decision` durably before anything acts on it, in one transaction: the
   // dedup key for a firing alert, an attempt for kLaunch, the breaker opening, the
@@ -63,9 +63,9 @@ class ResultStore {
   // max_attempts, not-applicable does not count. A breaker this opens gets its
   // escalation, escalation_for(effect), queued in the same transaction. Idempotent
   // per invocation_id: recording the same result twice changes nothing the second time.
-  virtual Result<ResultEffect> RecordResult(const RunResult& result, int max_attempts,
-                                            Duration window,
-                                            const EscalationFor& escalation_for) = 0;
+  virtual Expected<ResultEffect> RecordResult(const RunResult& result, int max_attempts,
+                                              Duration window,
+                                              const EscalationFor& escalation_for) = 0;
 };
 
 // The escalation outbox, as the deliverer works it.
@@ -78,11 +78,11 @@ class Outbox {
   // is for an escalation with no decision or result to go with it.
   virtual Status EnqueueEscalation(const Escalation& escalation) = 0;
   // Those not done and due at `now`, and marking the outcome of a delivery round.
-  virtual Result<std::vector<Escalation>> DueEscalations(TimePoint now) = 0;
+  virtual Expected<std::vector<Escalation>> DueEscalations(TimePoint now) = 0;
   virtual Status MarkEscalation(int64_t id, const EscalationMark& mark) = 0;
   // Escalations not done yet (Alertmanager or the command still due); their
   // next_try tells the deliverer how long to stay up.
-  virtual Result<std::vector<Escalation>> PendingEscalations() = 0;
+  virtual Expected<std::vector<Escalation>> PendingEscalations() = 0;
 };
 
 // Counters for the metrics textfile, derived from durable rows so they survive
@@ -99,15 +99,15 @@ class OperatorStore {
  public:
   virtual ~OperatorStore() = default;
 
-  virtual Result<std::vector<KeyStatus>> ListStatus(TimePoint now) = 0;
+  virtual Expected<std::vector<KeyStatus>> ListStatus(TimePoint now) = 0;
   // Closes the breaker and stops counting the attempts (kept as history); queued
   // escalations stay. Errc::kNotFound when nothing is recorded for that key.
-  virtual Status Reset(const std::string& handler, const std::string& instance) = 0;
+  virtual Status Reset(const HealKey& key) = 0;
   virtual Status ResetAll() = 0;
   virtual Status SetPausedUntil(std::optional<TimePoint> until) = 0;  // nullopt resumes
 
   using Totals = StoreTotals;
-  virtual Result<Totals> ReadTotals() = 0;
+  virtual Expected<Totals> ReadTotals() = 0;
 };
 
 // Everything the durable store does: what serve and record-result hold.

@@ -67,7 +67,7 @@ void CheckLabels(const selfheal::LabelSet& labels, const selfheal::ParseLimits& 
 }
 
 void ParseAndCheck(std::string_view body, const selfheal::ParseLimits& limits) {
-  selfheal::Result<selfheal::Webhook> result = selfheal::ParseWebhook(body, limits);
+  selfheal::Expected<selfheal::Webhook> result = selfheal::ParseWebhook(body, limits);
   if (!result.ok()) {
     const selfheal::Error& error = result.error();
     Check(error.code == selfheal::Errc::kInvalidInput, "errors are kInvalidInput");

@@ -28,7 +28,7 @@ struct FakeLauncher : Launcher {
     started.push_back(request);
     return Ok();
   }
-  Result<bool> Exists(const std::string& unit_name) override {
+  Expected<bool> Exists(const std::string& unit_name) override {
     if (unavailable) return Error{Errc::kUnavailable, "systemd is not reachable"};
     return active.contains(unit_name);
   }

@@ -27,7 +27,7 @@ std::string Fixture(const std::string& name) { return fixtures::Read(name); }
 std::vector<std::filesystem::path> JsonFixtures() { return fixtures::WithExtension(".json"); }
 
 Webhook ParseOk(std::string_view body, const ParseLimits& limits = {}) {
-  Result<Webhook> result = ParseWebhook(body, limits);
+  Expected<Webhook> result = ParseWebhook(body, limits);
   EXPECT_TRUE(result.ok()) << result.error().message;
   return result.ok() ? std::move(result).value() : Webhook{};
 }
@@ -95,7 +95,7 @@ TEST(ParseWebhookTest, AcceptsEveryCapturedFixture) {
   ASSERT_GE(fixtures.size(), 21u);
   for (const auto& path : fixtures) {
     SCOPED_TRACE(path.filename().string());
-    Result<Webhook> result = ParseWebhook(ReadBytes(path.string()));
+    Expected<Webhook> result = ParseWebhook(ReadBytes(path.string()));
     ASSERT_TRUE(result.ok()) << result.error().message;
     const Webhook& webhook = result.value();
     EXPECT_EQ(webhook.version, "4");
@@ -238,7 +238,7 @@ TEST(ParseWebhookTest, PreservesUnusualLabelsAndNanosecondsFromAmtool) {
 }
 
 // A second reading of the same bytes by RapidJSON's DOM, compared field by field: a
-// decoding slip in the SAX handler (an escape, a byte lost at a buffer edge) shows here.
+// decoding slip in the SAX reader (an escape, a byte lost at a buffer edge) shows here.
 LabelSet DomLabels(const rapidjson::Value& object) {
   LabelSet labels;
   for (const auto& member : object.GetObject()) {
@@ -286,7 +286,7 @@ TEST(ParseWebhookTest, RejectsEveryTruncationOfACapturedPayload) {
   // Every prefix short of the closing brace is incomplete JSON; the one without the
   // final newline is the whole document.
   for (size_t length = 0; length + 1 < body.size(); ++length) {
-    Result<Webhook> result = ParseWebhook(std::string_view(body).substr(0, length));
+    Expected<Webhook> result = ParseWebhook(std::string_view(body).substr(0, length));
     ASSERT_FALSE(result.ok()) << "prefix of " << length << " bytes";
     EXPECT_EQ(result.error().code, Errc::kInvalidInput);
     EXPECT_EQ(result.error().message.find('\n'), std::string::npos) << result.error().message;
@@ -378,7 +378,7 @@ TEST(ParseWebhookTest, CountsNestingFromTheTopObject) {
   std::string body = Edit(Body(), R"("version":"4",)", R"("x":[[[{}]]],"version":"4",)");
   EXPECT_TRUE(ParseWebhook(body, limits).ok());
   body = Edit(Body(), R"("version":"4",)", R"("x":[[[[{}]]]],"version":"4",)");
-  Result<Webhook> result = ParseWebhook(body, limits);
+  Expected<Webhook> result = ParseWebhook(body, limits);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().message, "x: nested deeper than 5 levels");
   // The fixtures need 4 levels: object, alerts, alert, labels.
@@ -417,7 +417,7 @@ TEST(ParseWebhookTest, ReadsTimesAtTheEdgesOfTheClock) {
 
 TEST(ParseWebhookTest, RejectsWholePayloadWhenOneAlertLacksLabels) {
   std::string second = Edit(kAlert, kLabels, "");
-  Result<Webhook> result = ParseWebhook(Body(kAlert + "," + second + "," + kAlert));
+  Expected<Webhook> result = ParseWebhook(Body(kAlert + "," + second + "," + kAlert));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, Errc::kInvalidInput);
   EXPECT_EQ(result.error().message, "alerts[1].labels: missing required field");
@@ -425,7 +425,7 @@ TEST(ParseWebhookTest, RejectsWholePayloadWhenOneAlertLacksLabels) {
 
 TEST(ParseWebhookTest, QuotesAtMost64BytesOfAnOffendingValueOnOneLine) {
   std::string value = R"(it's \\ a \"trap\"\n\r\t\u001b[31m\u0085\u2028)" + std::string(200, 'z');
-  Result<Webhook> result = ParseWebhook(Body(Edit(kAlert, "2026-11-22T01:25:02.807Z", value)));
+  Expected<Webhook> result = ParseWebhook(Body(Edit(kAlert, "2026-11-22T01:25:02.807Z", value)));
   ASSERT_FALSE(result.ok());
   const std::string& message = result.error().message;
   EXPECT_EQ(message,
@@ -438,7 +438,7 @@ TEST(ParseWebhookTest, QuotesAtMost64BytesOfAnOffendingValueOnOneLine) {
 TEST(ParseWebhookTest, EscapesBytesThatAreNotUtf8InMessages) {
   // "\udc00" decodes to ED B0 80, which is not UTF-8: it is refused, and the message
   // shows the bytes escaped rather than passing them on to a log.
-  Result<Webhook> result = ParseWebhook(WithInstance(R"("a\udc00b")"));
+  Expected<Webhook> result = ParseWebhook(WithInstance(R"("a\udc00b")"));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().message,
             "alerts[0].labels.instance: is not valid UTF-8 (unpaired surrogate escape): "
@@ -446,7 +446,7 @@ TEST(ParseWebhookTest, EscapesBytesThatAreNotUtf8InMessages) {
 }
 
 TEST(ParseWebhookTest, NamesOddLabelNamesInQuotesInThePath) {
-  Result<Webhook> result = ParseWebhook(WithLabels(R"({"alertname":"A","n\u00f6de 1\n":5})"));
+  Expected<Webhook> result = ParseWebhook(WithLabels(R"({"alertname":"A","n\u00f6de 1\n":5})"));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().message,
             "alerts[0].labels['n\xC3\xB6"
@@ -658,7 +658,7 @@ class MalformedPayloadTest : public testing::TestWithParam<Malformed> {};
 TEST_P(MalformedPayloadTest, IsRejectedWithAMessageNamingTheField) {
   const Malformed& c = GetParam();
   ASSERT_EQ(c.body.find("EDIT DID NOT APPLY"), std::string::npos) << c.body;
-  Result<Webhook> result = ParseWebhook(c.body, c.limits);
+  Expected<Webhook> result = ParseWebhook(c.body, c.limits);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, Errc::kInvalidInput);
   const std::string& message = result.error().message;

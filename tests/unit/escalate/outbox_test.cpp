@@ -27,7 +27,7 @@ class OutboxStore final : public Outbox {
     rows_[e.id] = e;
     return Ok();
   }
-  Result<std::vector<Escalation>> DueEscalations(TimePoint now) override {
+  Expected<std::vector<Escalation>> DueEscalations(TimePoint now) override {
     if (unavailable) return Error{Errc::kUnavailable, "database is locked"};
     std::vector<Escalation> due;
     for (const auto& [id, e] : rows_) {
@@ -45,7 +45,7 @@ class OutboxStore final : public Outbox {
     e.last_error = mark.error;
     return Ok();
   }
-  Result<std::vector<Escalation>> PendingEscalations() override {
+  Expected<std::vector<Escalation>> PendingEscalations() override {
     if (unavailable) return Error{Errc::kUnavailable, "database is locked"};
     std::vector<Escalation> pending;
     for (const auto& [id, e] : rows_) {

@@ -9,7 +9,7 @@ namespace {
 
 TEST(HttpBindTest, BindsAnEphemeralLoopbackPortAndListens) {
   int port = 0;
-  Result<int> fd = BindListen("127.0.0.1:0", &port);
+  Expected<int> fd = BindListen("127.0.0.1:0", &port);
 
   ASSERT_TRUE(fd.ok()) << fd.error().message;
   EXPECT_GT(port, 0);
@@ -22,7 +22,7 @@ TEST(HttpBindTest, BindsAnEphemeralLoopbackPortAndListens) {
 
 TEST(HttpBindTest, BindsIpv6LoopbackWhereTheHostHasIt) {
   int port = 0;
-  Result<int> fd = BindListen("[::1]:0", &port);
+  Expected<int> fd = BindListen("[::1]:0", &port);
   if (!fd.ok()) GTEST_SKIP() << "no IPv6 loopback here: " << fd.error().message;
   EXPECT_GT(port, 0);
   close(fd.value());
@@ -30,7 +30,7 @@ TEST(HttpBindTest, BindsIpv6LoopbackWhereTheHostHasIt) {
 
 TEST(HttpBindTest, RejectsAnUnparsableAddressAsInvalidInput) {
   int port = -1;
-  Result<int> fd = BindListen("localhost:9095", &port);
+  Expected<int> fd = BindListen("localhost:9095", &port);
 
   ASSERT_FALSE(fd.ok());
   EXPECT_EQ(fd.error().code, Errc::kInvalidInput);
@@ -40,10 +40,10 @@ TEST(HttpBindTest, RejectsAnUnparsableAddressAsInvalidInput) {
 
 TEST(HttpBindTest, ReportsAPortInUseAsUnavailable) {
   int port = 0;
-  Result<int> first = BindListen("127.0.0.1:0", &port);
+  Expected<int> first = BindListen("127.0.0.1:0", &port);
   ASSERT_TRUE(first.ok());
 
-  Result<int> second = BindListen("127.0.0.1:" + std::to_string(port), nullptr);
+  Expected<int> second = BindListen("127.0.0.1:" + std::to_string(port), nullptr);
 
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().code, Errc::kUnavailable);

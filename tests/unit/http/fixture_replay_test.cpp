@@ -1,5 +1,5 @@
 // Replays every request captured from Alertmanager 0.25 (tests/fixtures/alertmanager) byte for
-// byte over a raw socket: each must be accepted and reach the handler with exactly
+// byte over a raw socket: each must be accepted and reach the callback with exactly
 // the body Alertmanager sent.
 #include <gtest/gtest.h>
 
@@ -50,8 +50,8 @@ TEST(HttpFixtureReplayTest, AcceptsEveryCapturedAlertmanagerRequestWithItsExactB
     ASSERT_EQ(request.substr(request.size() - body.size()), body);  // the capture's tail
 
     RecordingJournal journal;
-    RecordingHandler handler;
-    RunningServer s = StartServer(OptionsFor(file, request), handler.AsHandler(), journal);
+    RecordingCallback callback;
+    RunningServer s = StartServer(OptionsFor(file, request), callback.AsCallback(), journal);
     ASSERT_TRUE(s.server);
     RawConnection c(s.port);
     ASSERT_TRUE(c.ok());
@@ -60,7 +60,7 @@ TEST(HttpFixtureReplayTest, AcceptsEveryCapturedAlertmanagerRequestWithItsExactB
 
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200);
-    auto seen = handler.Seen();
+    auto seen = callback.Seen();
     ASSERT_EQ(seen.size(), 1u);
     EXPECT_EQ(seen[0].body, body);
     EXPECT_EQ(seen[0].remote.rfind("127.0.0.1:", 0), 0u);
@@ -73,10 +73,10 @@ TEST(HttpFixtureReplayTest, AcceptsEveryCapturedAlertmanagerRequestWithItsExactB
 TEST(HttpFixtureReplayTest, AcceptsARepeatOnTheSameKeptAliveConnection) {
   const std::string request = ReadBytes(Path("09-single-repeat.http"));
   RecordingJournal journal;
-  RecordingHandler handler;
+  RecordingCallback callback;
   ServerOptions options;
   options.webhook_path = PathOf(request);
-  RunningServer s = StartServer(options, handler.AsHandler(), journal);
+  RunningServer s = StartServer(options, callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -87,7 +87,7 @@ TEST(HttpFixtureReplayTest, AcceptsARepeatOnTheSameKeptAliveConnection) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200);
   }
-  EXPECT_EQ(handler.Seen().size(), 2u);
+  EXPECT_EQ(callback.Seen().size(), 2u);
 }
 
 }  // namespace

@@ -41,8 +41,8 @@ std::string Chunk(const std::string& data) {
 
 TEST(HttpServerTest, AnswersAHugeContentLengthWith413BeforeTheBodyIsSent) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(SmallOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -56,7 +56,7 @@ TEST(HttpServerTest, AnswersAHugeContentLengthWith413BeforeTheBodyIsSent) {
   EXPECT_EQ(r->Header("Connection"), "close");
   EXPECT_EQ(r->body, "{\"error\":\"Content-Length 100000000 exceeds the limit of 1024 bytes\"}");
   EXPECT_TRUE(c.WaitClosed(std::chrono::seconds(3)));
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   ASSERT_EQ(journal.Events().size(), 1u);
   EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "body-too-large");
   EXPECT_EQ(FieldOf(journal.Events()[0], "HTTP_STATUS"), "413");
@@ -64,8 +64,8 @@ TEST(HttpServerTest, AnswersAHugeContentLengthWith413BeforeTheBodyIsSent) {
 
 TEST(HttpServerTest, LeavesOversizedHeadersToLibmicrohttpdAndJournalsThem) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(SmallOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -77,7 +77,7 @@ TEST(HttpServerTest, LeavesOversizedHeadersToLibmicrohttpdAndJournalsThem) {
 
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 431);  // Request Header Fields Too Large, from libmicrohttpd
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   ASSERT_TRUE(Eventually([&] { return journal.Events().size() == 1; }));
   const AuditEvent e = journal.Events()[0];
   EXPECT_EQ(e.priority, LOG_WARNING);
@@ -90,22 +90,22 @@ TEST(HttpServerTest, LeavesOversizedHeadersToLibmicrohttpdAndJournalsThem) {
 
 TEST(HttpServerTest, AcceptsABodyOfExactlyTheLimit) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(SmallOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   const std::string body = "\"" + std::string(1022, 'x') + "\"";
 
   CurlResult r = Curl(s.Url("/"), "POST", body, {kJsonHeader});
 
   EXPECT_EQ(r.status, 200);
-  ASSERT_EQ(handler.Seen().size(), 1u);
-  EXPECT_EQ(handler.Seen()[0].body, body);
+  ASSERT_EQ(callback.Seen().size(), 1u);
+  EXPECT_EQ(callback.Seen()[0].body, body);
 }
 
 TEST(HttpServerTest, AnswersExpect100ContinueWith413SoTheBodyIsNeverSent) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(SmallOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   const auto started = SteadyClock::now();
 
@@ -115,13 +115,13 @@ TEST(HttpServerTest, AnswersExpect100ContinueWith413SoTheBodyIsNeverSent) {
   EXPECT_EQ(r.status, 413);
   // curl sends the body anyway after waiting 1 s for "100 Continue"; it did not wait.
   EXPECT_LT(SteadyClock::now() - started, std::chrono::milliseconds(900));
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
 }
 
 TEST(HttpServerTest, ContinuesAnExpect100RequestWithinTheLimit) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(SmallOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   const auto started = SteadyClock::now();
 
@@ -129,14 +129,14 @@ TEST(HttpServerTest, ContinuesAnExpect100RequestWithinTheLimit) {
 
   EXPECT_EQ(r.status, 200);
   EXPECT_LT(SteadyClock::now() - started, std::chrono::milliseconds(900));
-  ASSERT_EQ(handler.Seen().size(), 1u);
-  EXPECT_EQ(handler.Seen()[0].body, kPayload);
+  ASSERT_EQ(callback.Seen().size(), 1u);
+  EXPECT_EQ(callback.Seen()[0].body, kPayload);
 }
 
 TEST(HttpServerTest, ReassemblesAChunkedBodyUnderTheLimit) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(SmallOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -147,14 +147,14 @@ TEST(HttpServerTest, ReassemblesAChunkedBodyUnderTheLimit) {
 
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  ASSERT_EQ(handler.Seen().size(), 1u);
-  EXPECT_EQ(handler.Seen()[0].body, "{\"version\":\"4\"}");
+  ASSERT_EQ(callback.Seen().size(), 1u);
+  EXPECT_EQ(callback.Seen()[0].body, "{\"version\":\"4\"}");
 }
 
 TEST(HttpServerTest, CutsOffAChunkedBodyOverTheLimitWith413) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(SmallOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -168,15 +168,15 @@ TEST(HttpServerTest, CutsOffAChunkedBodyOverTheLimitWith413) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
   EXPECT_EQ(r->Header("Connection"), "close");
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   ASSERT_EQ(journal.Events().size(), 1u);
   EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "body-too-large");
 }
 
 TEST(HttpServerTest, ClosesAnEndlessChunkedBodyInsteadOfReadingForever) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(SmallOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -187,16 +187,16 @@ TEST(HttpServerTest, ClosesAnEndlessChunkedBodyInsteadOfReadingForever) {
   for (int i = 0; i < 64 && !refused; ++i) refused = !c.Send(chunk);  // 4 MiB at most
 
   EXPECT_TRUE(refused || c.WaitClosed(std::chrono::seconds(3)));
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   EXPECT_TRUE(Eventually([&] { return journal.Events().size() == 1; }));
 }
 
 TEST(HttpServerTest, ClosesSlowHeadersAfterTheRequestTimeoutWhileServingOthers) {
   RecordingJournal journal;
-  RecordingHandler handler;
+  RecordingCallback callback;
   ServerOptions options = SmallOptions();
   options.request_timeout = std::chrono::seconds(1);
-  RunningServer s = StartServer(options, handler.AsHandler(), journal);
+  RunningServer s = StartServer(options, callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection slow(s.port);
   ASSERT_TRUE(slow.ok());
@@ -215,10 +215,10 @@ TEST(HttpServerTest, ClosesSlowHeadersAfterTheRequestTimeoutWhileServingOthers) 
 
 TEST(HttpServerTest, ClosesASlowBodyAfterTheRequestTimeout) {
   RecordingJournal journal;
-  RecordingHandler handler;
+  RecordingCallback callback;
   ServerOptions options = SmallOptions();
   options.request_timeout = std::chrono::seconds(1);
-  RunningServer s = StartServer(options, handler.AsHandler(), journal);
+  RunningServer s = StartServer(options, callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection slow(s.port);
   ASSERT_TRUE(slow.ok());
@@ -228,17 +228,17 @@ TEST(HttpServerTest, ClosesASlowBodyAfterTheRequestTimeout) {
 
   EXPECT_TRUE(slow.WaitClosed(std::chrono::seconds(3)));
   EXPECT_LT(SteadyClock::now() - started, std::chrono::seconds(3));
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   ASSERT_TRUE(Eventually([&] { return journal.Events().size() == 1; }));
   EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "timeout");
 }
 
 TEST(HttpServerTest, AnswersOverCapacityWith503RatherThanDropping) {
   RecordingJournal journal;
-  RecordingHandler handler;
+  RecordingCallback callback;
   ServerOptions options = SmallOptions();
   options.max_connections = 2;
-  RunningServer s = StartServer(options, handler.AsHandler(), journal);
+  RunningServer s = StartServer(options, callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection idle1(s.port), idle2(s.port);
   ASSERT_TRUE(idle1.ok() && idle2.ok());
@@ -253,7 +253,7 @@ TEST(HttpServerTest, AnswersOverCapacityWith503RatherThanDropping) {
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(r->Header("Retry-After"), "1");
   EXPECT_EQ(r->Header("Content-Type"), "application/json");
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   ASSERT_EQ(journal.Events().size(), 1u);
   EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "over-capacity");
   EXPECT_EQ(FieldOf(journal.Events()[0], "HTTP_STATUS"), "503");
@@ -263,10 +263,10 @@ TEST(HttpServerTest, AnswersOverCapacityWith503RatherThanDropping) {
 
 TEST(HttpServerTest, ServesAgainOnceConnectionsBelowCapacityClose) {
   RecordingJournal journal;
-  RecordingHandler handler;
+  RecordingCallback callback;
   ServerOptions options = SmallOptions();
   options.max_connections = 1;
-  RunningServer s = StartServer(options, handler.AsHandler(), journal);
+  RunningServer s = StartServer(options, callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   {
     RawConnection idle(s.port);
@@ -280,8 +280,8 @@ TEST(HttpServerTest, ServesAgainOnceConnectionsBelowCapacityClose) {
 
 TEST(HttpServerTest, ServesSeveralRequestsOnOneKeptAliveConnection) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(SmallOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -294,7 +294,7 @@ TEST(HttpServerTest, ServesSeveralRequestsOnOneKeptAliveConnection) {
     EXPECT_EQ(r->status, 200);
     EXPECT_FALSE(r->Header("Connection").has_value());
   }
-  auto seen = handler.Seen();
+  auto seen = callback.Seen();
   ASSERT_EQ(seen.size(), 3u);
   EXPECT_EQ(seen[2].body, "{\"n\":2}");
   EXPECT_EQ(seen[0].remote, seen[2].remote);  // the same client port: one connection
@@ -302,8 +302,8 @@ TEST(HttpServerTest, ServesSeveralRequestsOnOneKeptAliveConnection) {
 
 TEST(HttpServerTest, IsNotIdleWhileAConnectionIsOpenAndIdleAfterItCloses) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(SmallOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   EXPECT_TRUE(s.server->IdleFor(Duration::zero()));  // the start counts as the last close
   EXPECT_FALSE(s.server->IdleFor(std::chrono::hours(1)));
@@ -352,8 +352,8 @@ TEST(HttpServerTest, QuiesceCompletesTheRequestInProgress) {
 
 TEST(HttpServerTest, QuiesceGivesUpOnAnIdleConnectionAfterTheGrace) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(SmallOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection idle(s.port);
   ASSERT_TRUE(idle.ok());
@@ -372,12 +372,12 @@ TEST(HttpServerTest, QuiesceGivesUpOnAnIdleConnectionAfterTheGrace) {
 // quiesce, a connection waits in the kernel's queue until the next start serves it.
 TEST(HttpServerTest, ConnectionsQueuedAfterQuiesceAreServedByTheNextStart) {
   RecordingJournal journal;
-  RecordingHandler handler;
+  RecordingCallback callback;
   int port = 0;
-  Result<int> systemd_fd = BindListen("127.0.0.1:0", &port);
+  Expected<int> systemd_fd = BindListen("127.0.0.1:0", &port);
   ASSERT_TRUE(systemd_fd.ok());
   auto first =
-      HttpServer::Start(dup(systemd_fd.value()), SmallOptions(), handler.AsHandler(), journal);
+      HttpServer::Start(dup(systemd_fd.value()), SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(first.ok());
   first.value()->Quiesce(std::chrono::seconds(1));
 
@@ -388,12 +388,12 @@ TEST(HttpServerTest, ConnectionsQueuedAfterQuiesceAreServedByTheNextStart) {
   EXPECT_FALSE(queued.ReadResponse(std::chrono::milliseconds(300)));
 
   auto second =
-      HttpServer::Start(dup(systemd_fd.value()), SmallOptions(), handler.AsHandler(), journal);
+      HttpServer::Start(dup(systemd_fd.value()), SmallOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(second.ok());
   auto r = queued.ReadResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(handler.Seen().size(), 1u);
+  EXPECT_EQ(callback.Seen().size(), 1u);
   second.value().reset();
   close(systemd_fd.value());
 }

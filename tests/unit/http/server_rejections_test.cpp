@@ -56,8 +56,8 @@ void WaitAllClosed(const RunningServer& s) {
 
 TEST(HttpRejectionJournalTest, JournalsARequestLineTooLongThatLibmicrohttpdAnswers414) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(Options(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(Options(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -69,7 +69,7 @@ TEST(HttpRejectionJournalTest, JournalsARequestLineTooLongThatLibmicrohttpdAnswe
   EXPECT_EQ(r->status, 414);  // from libmicrohttpd: no callback of ours saw the request
   EXPECT_TRUE(c.WaitClosed(std::chrono::seconds(3)));
   WaitAllClosed(s);
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   auto events = journal.Events();
   ASSERT_EQ(events.size(), 1u);
   const AuditEvent& e = events[0];
@@ -87,8 +87,8 @@ TEST(HttpRejectionJournalTest, JournalsARequestLineTooLongThatLibmicrohttpdAnswe
 
 TEST(HttpRejectionJournalTest, JournalsARequestLineTooLongOnAKeptAliveConnection) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(Options(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(Options(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -104,7 +104,7 @@ TEST(HttpRejectionJournalTest, JournalsARequestLineTooLongOnAKeptAliveConnection
   EXPECT_EQ(second->status, 414);
   EXPECT_TRUE(c.WaitClosed(std::chrono::seconds(3)));
   WaitAllClosed(s);
-  EXPECT_EQ(handler.Seen().size(), 1u);
+  EXPECT_EQ(callback.Seen().size(), 1u);
   auto events = journal.Events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(FieldOf(events[0], "REMOTE"), RemoteOf(c));
@@ -114,8 +114,8 @@ TEST(HttpRejectionJournalTest, JournalsARequestLineTooLongOnAKeptAliveConnection
 
 TEST(HttpRejectionJournalTest, JournalsAnUnsupportedHttpVersionThatLibmicrohttpdAnswers505) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(Options(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(Options(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -137,8 +137,8 @@ TEST(HttpRejectionJournalTest, JournalsAnUnsupportedHttpVersionThatLibmicrohttpd
 
 TEST(HttpRejectionJournalTest, JournalsAContentLengthLibmicrohttpdCannotParseWithItsStatus) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(Options(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(Options(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -152,7 +152,7 @@ TEST(HttpRejectionJournalTest, JournalsAContentLengthLibmicrohttpdCannotParseWit
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
   WaitAllClosed(s);
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   auto events = journal.Events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(FieldOf(events[0], "REMOTE"), RemoteOf(c));
@@ -164,8 +164,8 @@ TEST(HttpRejectionJournalTest, JournalsAContentLengthLibmicrohttpdCannotParseWit
 
 TEST(HttpRejectionJournalTest, JournalsARequestLineLibmicrohttpdClosesWithoutAnswer) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(Options(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(Options(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -184,8 +184,8 @@ TEST(HttpRejectionJournalTest, JournalsARequestLineLibmicrohttpdClosesWithoutAns
 
 TEST(HttpRejectionJournalTest, JournalsAPartialRequestLineTheClientAbandons) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(Options(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(Options(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   std::string remote;
   {
@@ -205,10 +205,10 @@ TEST(HttpRejectionJournalTest, JournalsAPartialRequestLineTheClientAbandons) {
 
 TEST(HttpRejectionJournalTest, JournalsNothingForEmptyOrIdleConnections) {
   RecordingJournal journal;
-  RecordingHandler handler;
+  RecordingCallback callback;
   ServerOptions options = Options();
   options.request_timeout = std::chrono::seconds(1);
-  RunningServer s = StartServer(options, handler.AsHandler(), journal);
+  RunningServer s = StartServer(options, callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
 
   {  // connects, sends nothing, closes
@@ -265,7 +265,7 @@ TEST(HttpRejectionJournalTest, JournalsNothingForEmptyOrIdleConnections) {
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(FieldOf(events[0], "REASON"), "not-found");
   EXPECT_EQ(FieldOf(events[1], "REASON"), "body-too-large");
-  EXPECT_EQ(handler.Seen().size(), 3u);
+  EXPECT_EQ(callback.Seen().size(), 3u);
 }
 
 // Two requests libmicrohttpd answers itself at once, with different statuses: the
@@ -273,8 +273,8 @@ TEST(HttpRejectionJournalTest, JournalsNothingForEmptyOrIdleConnections) {
 // each connection gets its entry and none gets the other's status.
 TEST(HttpRejectionJournalTest, NeverGivesAConnectionAnotherOnesStatus) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(Options(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(Options(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   for (int round = 0; round < 5; ++round) {
     RawConnection too_long(s.port), version(s.port);

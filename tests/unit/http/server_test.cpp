@@ -24,11 +24,11 @@ ServerOptions WebhookOptions() {
   return options;
 }
 
-TEST(HttpServerTest, PassesAJsonPostToTheHandlerAndSendsItsAnswer) {
+TEST(HttpServerTest, PassesAJsonPostToTheCallbackAndSendsItsAnswer) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  handler.response = {202, "{\"status\":\"decided\"}"};
-  RunningServer s = StartServer(WebhookOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  callback.response = {202, "{\"status\":\"decided\"}"};
+  RunningServer s = StartServer(WebhookOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
 
   CurlResult r = Curl(s.Url("/alertmanager"), "POST", kPayload, {kJsonHeader});
@@ -37,7 +37,7 @@ TEST(HttpServerTest, PassesAJsonPostToTheHandlerAndSendsItsAnswer) {
   EXPECT_EQ(r.status, 202);
   EXPECT_EQ(r.body, "{\"status\":\"decided\"}");
   EXPECT_TRUE(r.HasHeader("Content-Type: application/json"));
-  auto seen = handler.Seen();
+  auto seen = callback.Seen();
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].body, kPayload);
   EXPECT_EQ(seen[0].remote.rfind("127.0.0.1:", 0), 0u) << seen[0].remote;
@@ -48,21 +48,21 @@ TEST(HttpServerTest, PassesAJsonPostToTheHandlerAndSendsItsAnswer) {
 
 TEST(HttpServerTest, AcceptsJsonContentTypeWithParametersInAnyCase) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(WebhookOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(WebhookOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
 
   CurlResult r = Curl(s.Url("/alertmanager"), "POST", kPayload,
                       {"Content-Type: Application/JSON; charset=utf-8"});
 
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(handler.Seen().size(), 1u);
+  EXPECT_EQ(callback.Seen().size(), 1u);
 }
 
-TEST(HttpServerTest, AnswersHealthProbeWithoutTheHandler) {
+TEST(HttpServerTest, AnswersHealthProbeWithoutTheCallback) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(WebhookOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(WebhookOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
 
   CurlResult get = Curl(s.Url("/-/healthy"), "GET", std::nullopt, {});
@@ -74,21 +74,21 @@ TEST(HttpServerTest, AnswersHealthProbeWithoutTheHandler) {
   EXPECT_EQ(head.curl_code, 0);
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.body, "");
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   EXPECT_TRUE(journal.Events().empty());
 }
 
 TEST(HttpServerTest, AnswersAnUnknownPathWith404AndJournalsIt) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(WebhookOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(WebhookOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
 
   CurlResult r = Curl(s.Url("/x"), "POST", kPayload, {kJsonHeader});
 
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.body, "{\"error\":\"not found\"}");
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   auto events = journal.Events();
   ASSERT_EQ(events.size(), 1u);
   const AuditEvent& e = events[0];
@@ -107,36 +107,36 @@ TEST(HttpServerTest, AnswersAnUnknownPathWith404AndJournalsIt) {
 
 TEST(HttpServerTest, AnswersGetOnTheWebhookPathWith405AllowingPost) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(WebhookOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(WebhookOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
 
   CurlResult r = Curl(s.Url("/alertmanager"), "GET", std::nullopt, {});
 
   EXPECT_EQ(r.status, 405);
   EXPECT_TRUE(r.HasHeader("Allow: POST")) << r.headers;
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   ASSERT_EQ(journal.Events().size(), 1u);
   EXPECT_EQ(FieldOf(journal.Events()[0], "HTTP_STATUS"), "405");
 }
 
 TEST(HttpServerTest, AnswersPostOnTheHealthPathWith405AllowingGetAndHead) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(WebhookOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(WebhookOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
 
   CurlResult r = Curl(s.Url("/-/healthy"), "POST", kPayload, {kJsonHeader});
 
   EXPECT_EQ(r.status, 405);
   EXPECT_TRUE(r.HasHeader("Allow: GET, HEAD")) << r.headers;
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
 }
 
-TEST(HttpServerTest, RejectsANonJsonBodyWith415BeforeTheHandler) {
+TEST(HttpServerTest, RejectsANonJsonBodyWith415BeforeTheCallback) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(WebhookOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(WebhookOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
 
   CurlResult plain = Curl(s.Url("/alertmanager"), "POST", kPayload, {"Content-Type: text/plain"});
@@ -145,7 +145,7 @@ TEST(HttpServerTest, RejectsANonJsonBodyWith415BeforeTheHandler) {
 
   EXPECT_EQ(plain.status, 415);
   EXPECT_EQ(json_ish.status, 415);
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   ASSERT_EQ(journal.Events().size(), 2u);
   EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "unsupported-media-type");
   EXPECT_NE(journal.Events()[0].message.find("'text/plain'"), std::string::npos);
@@ -153,8 +153,8 @@ TEST(HttpServerTest, RejectsANonJsonBodyWith415BeforeTheHandler) {
 
 TEST(HttpServerTest, RefusesRequestSmugglingFramingWith400) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(WebhookOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(WebhookOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   RawConnection c(s.port);
   ASSERT_TRUE(c.ok());
@@ -167,10 +167,10 @@ TEST(HttpServerTest, RefusesRequestSmugglingFramingWith400) {
 
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
 }
 
-TEST(HttpServerTest, TurnsAHandlerExceptionInto500SoAlertmanagerRetries) {
+TEST(HttpServerTest, TurnsACallbackExceptionInto500SoAlertmanagerRetries) {
   RecordingJournal journal;
   RunningServer s = StartServer(
       WebhookOptions(),
@@ -209,8 +209,8 @@ std::string AlertmanagerAuthorization(const char* fixture) {
 
 TEST(HttpServerTest, AcceptsTheBearerTokenAlertmanagerSends) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(BearerOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(BearerOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   const std::string auth = AlertmanagerAuthorization("05-auth-bearer.http");
   ASSERT_EQ(auth, "Authorization: Bearer " + kBearerSecret);
@@ -218,14 +218,14 @@ TEST(HttpServerTest, AcceptsTheBearerTokenAlertmanagerSends) {
   CurlResult r = Curl(s.Url("/alertmanager"), "POST", kPayload, {kJsonHeader, auth});
 
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(handler.Seen().size(), 1u);
+  EXPECT_EQ(callback.Seen().size(), 1u);
   EXPECT_TRUE(journal.Events().empty());
 }
 
 TEST(HttpServerTest, RejectsMissingOrWrongBearerTokenWith401AndAChallenge) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(BearerOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(BearerOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   const std::vector<std::vector<std::string>> attempts = {
       {kJsonHeader},
@@ -240,14 +240,14 @@ TEST(HttpServerTest, RejectsMissingOrWrongBearerTokenWith401AndAChallenge) {
     EXPECT_TRUE(r.HasHeader("WWW-Authenticate: Bearer realm=\"self-heal\"")) << r.headers;
     EXPECT_EQ(r.body, "{\"error\":\"missing or wrong credentials\"}");
   }
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   EXPECT_EQ(journal.Events().size(), attempts.size());
 }
 
 TEST(HttpServerTest, AcceptsTheBasicCredentialsAlertmanagerSends) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(BasicOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(BasicOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   const std::string auth = AlertmanagerAuthorization("06-auth-basic.http");
   ASSERT_EQ(auth, "Authorization: Basic c2VsZmhlYWw6UExBQ0VIT0xERVItcGFzc3dvcmQ=");
@@ -255,13 +255,13 @@ TEST(HttpServerTest, AcceptsTheBasicCredentialsAlertmanagerSends) {
   CurlResult r = Curl(s.Url("/alertmanager"), "POST", kPayload, {kJsonHeader, auth});
 
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(handler.Seen().size(), 1u);
+  EXPECT_EQ(callback.Seen().size(), 1u);
 }
 
 TEST(HttpServerTest, RejectsMissingOrWrongBasicCredentialsWith401AndAChallenge) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(BasicOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(BasicOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   const std::vector<std::vector<std::string>> attempts = {
       {kJsonHeader},
@@ -278,14 +278,14 @@ TEST(HttpServerTest, RejectsMissingOrWrongBasicCredentialsWith401AndAChallenge) 
     EXPECT_EQ(r.status, 401);
     EXPECT_TRUE(r.HasHeader("WWW-Authenticate: Basic realm=\"self-heal\"")) << r.headers;
   }
-  EXPECT_TRUE(handler.Seen().empty());
+  EXPECT_TRUE(callback.Seen().empty());
   EXPECT_EQ(journal.Events().size(), attempts.size());
 }
 
 TEST(HttpServerTest, ChecksAuthenticationBeforeTheContentType) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(BearerOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(BearerOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
 
   CurlResult r = Curl(s.Url("/alertmanager"), "POST", kPayload, {"Content-Type: text/plain"});
@@ -295,8 +295,8 @@ TEST(HttpServerTest, ChecksAuthenticationBeforeTheContentType) {
 
 TEST(HttpServerTest, JournalsEveryRejectionButNeverTheSecret) {
   RecordingJournal journal;
-  RecordingHandler handler;
-  RunningServer s = StartServer(BearerOptions(), handler.AsHandler(), journal);
+  RecordingCallback callback;
+  RunningServer s = StartServer(BearerOptions(), callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   const std::string right = "Authorization: Bearer " + kBearerSecret;
 
@@ -323,14 +323,14 @@ TEST(HttpServerTest, JournalsEveryRejectionButNeverTheSecret) {
 
 TEST(HttpServerTest, RefusesToStartWithoutAUsableWebhookPath) {
   RecordingJournal journal;
-  RecordingHandler handler;
+  RecordingCallback callback;
   int port = 0;
-  Result<int> fd = BindListen("127.0.0.1:0", &port);
+  Expected<int> fd = BindListen("127.0.0.1:0", &port);
   ASSERT_TRUE(fd.ok());
   ServerOptions options;
   options.webhook_path = "alertmanager";
 
-  auto server = HttpServer::Start(fd.value(), options, handler.AsHandler(), journal);
+  auto server = HttpServer::Start(fd.value(), options, callback.AsCallback(), journal);
 
   ASSERT_FALSE(server.ok());
   EXPECT_EQ(server.error().code, Errc::kInvalidInput);

@@ -78,7 +78,7 @@ std::string FieldOf(const AuditEvent& event, std::string_view name) {
   return "";
 }
 
-WebhookHandler RecordingHandler::AsHandler() {
+WebhookCallback RecordingCallback::AsCallback() {
   return [this](const WebhookRequest& request) {
     std::lock_guard<std::mutex> lock(mu_);
     seen_.push_back(request);
@@ -86,7 +86,7 @@ WebhookHandler RecordingHandler::AsHandler() {
   };
 }
 
-std::vector<WebhookRequest> RecordingHandler::Seen() const {
+std::vector<WebhookRequest> RecordingCallback::Seen() const {
   std::lock_guard<std::mutex> lock(mu_);
   return seen_;
 }
@@ -95,15 +95,15 @@ std::string RunningServer::Url(std::string_view path) const {
   return "http://127.0.0.1:" + std::to_string(port) + std::string(path);
 }
 
-RunningServer StartServer(const ServerOptions& options, WebhookHandler handler,
+RunningServer StartServer(const ServerOptions& options, WebhookCallback callback,
                           JournalSink& journal) {
   RunningServer running;
-  Result<int> fd = BindListen("127.0.0.1:0", &running.port);
+  Expected<int> fd = BindListen("127.0.0.1:0", &running.port);
   if (!fd.ok()) {
     ADD_FAILURE() << "BindListen: " << fd.error().message;
     return running;
   }
-  auto server = HttpServer::Start(fd.value(), options, std::move(handler), journal);
+  auto server = HttpServer::Start(fd.value(), options, std::move(callback), journal);
   if (!server.ok()) {
     ADD_FAILURE() << "Start: " << server.error().message;
     return running;

@@ -1,4 +1,4 @@
-// test_support.h — what the HTTP tests share: a recording journal and handler, a
+// test_support.h — what the HTTP tests share: a recording journal and callback, a
 // server on an ephemeral 127.0.0.1 port, a raw-socket client (for the bytes libcurl
 // would never send) and a small libcurl wrapper. Every wait here has a deadline.
 #pragma once
@@ -38,9 +38,9 @@ struct RecordingJournal : JournalSink {
 // The value of `name` among an event's fields, or "" when absent.
 std::string FieldOf(const AuditEvent& event, std::string_view name);
 
-// Records what reached the webhook handler and answers `response`.
-struct RecordingHandler {
-  WebhookHandler AsHandler();
+// Records what reached the webhook callback and answers `response`.
+struct RecordingCallback {
+  WebhookCallback AsCallback();
   std::vector<WebhookRequest> Seen() const;
 
   HttpResponse response{200, "{\"status\":\"accepted\"}"};
@@ -57,7 +57,7 @@ struct RunningServer {
 };
 
 // Binds 127.0.0.1:0 and starts a server on it; records a test failure on error.
-RunningServer StartServer(const ServerOptions& options, WebhookHandler handler,
+RunningServer StartServer(const ServerOptions& options, WebhookCallback callback,
                           JournalSink& journal);
 
 struct RawResponse {

@@ -34,7 +34,7 @@ class MemoryMaxTable : public testing::TestWithParam<Case> {};
 
 TEST_P(MemoryMaxTable, CheckAndLaunchAgreeWithSystemd) {
   const Case& c = GetParam();
-  Result<MemoryMax> parsed = ParseMemoryMax(c.text);
+  Expected<MemoryMax> parsed = ParseMemoryMax(c.text);
   if (c.property) {
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     EXPECT_EQ(MemoryMaxProperty(parsed.value()), *c.property);
@@ -87,7 +87,7 @@ class CpuQuotaTable : public testing::TestWithParam<Case> {};
 
 TEST_P(CpuQuotaTable, CheckAndLaunchAgreeWithSystemd) {
   const Case& c = GetParam();
-  Result<CpuQuota> parsed = ParseCpuQuota(c.text);
+  Expected<CpuQuota> parsed = ParseCpuQuota(c.text);
   if (c.property) {
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     EXPECT_EQ(CpuQuotaProperty(parsed.value()), *c.property);

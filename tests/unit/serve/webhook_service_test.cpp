@@ -17,8 +17,8 @@ namespace {
 std::string Fixture(const std::string& name) { return fixtures::Read(name); }
 
 struct FailingStore : Store {
-  Result<History> LoadHistory(const Alert&, const std::vector<const HandlerConfig*>&,
-                              TimePoint) override {
+  Expected<History> LoadHistory(const Alert&, const std::vector<const HandlerConfig*>&,
+                                TimePoint) override {
     return Error{Errc::kUnavailable, "database is locked"};
   }
   Status Record(const Alert&, const Decision&, TimePoint, const Escalation*) override {
@@ -206,9 +206,10 @@ namespace {
 // A store whose key has an attempt without a result, as after serve was killed
 // between recording an attempt and starting its unit.
 struct UnfinishedAttemptStore : Store {
-  Result<History> LoadHistory(const Alert& alert, const std::vector<const HandlerConfig*>& handlers,
-                              TimePoint now) override {
-    Result<History> h = inner.LoadHistory(alert, handlers, now);
+  Expected<History> LoadHistory(const Alert& alert,
+                                const std::vector<const HandlerConfig*>& handlers,
+                                TimePoint now) override {
+    Expected<History> h = inner.LoadHistory(alert, handlers, now);
     if (h.ok() && !handlers.empty()) {
       KeyState& key = h.value().keys[handlers.front()->name];
       key.run_active = true;
@@ -245,8 +246,8 @@ TEST_F(WebhookServiceTest, AttemptWhoseUnitNeverStartedNeitherBlocksNorDedupsThe
 
 // A store whose key has spent its budget: three attempts, the last one lost.
 struct SpentBudgetStore : Store {
-  Result<History> LoadHistory(const Alert&, const std::vector<const HandlerConfig*>& handlers,
-                              TimePoint now) override {
+  Expected<History> LoadHistory(const Alert&, const std::vector<const HandlerConfig*>& handlers,
+                                TimePoint now) override {
     History h;
     KeyState& key = h.keys[handlers.front()->name];
     key.attempts = {now - std::chrono::minutes(30), now - std::chrono::minutes(20),

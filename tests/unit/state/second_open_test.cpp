@@ -2,11 +2,15 @@
 // a descriptor of the database, which would drop the first connection's POSIX locks;
 // a result recorder in another process would then take the database for unused,
 // checkpoint it and delete the WAL, and serve's later attempts would vanish.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "launch/launch_request.h"
 #include "state/sqlite_store.h"
@@ -28,12 +32,35 @@ Alert Firing(const std::string& instance, const std::string& starts_at) {
 void RecordResultInAnotherProcess(const std::string& dir, const std::string& instance) {
   std::string config_dir = dir + "/config";
   std::filesystem::create_directories(config_dir);
-  std::string command =
-      "SELF_HEAL_LOG=stderr SELF_HEAL_HANDLER=down SELF_HEAL_INSTANCE=" + instance +
-      " SERVICE_RESULT=exit-code EXIT_CODE=exited EXIT_STATUS=1 INVOCATION_ID=inv-" + instance +
-      " " + SELFHEAL_BINARY + " record-result --config-dir " + config_dir + " --state-dir " + dir +
-      " " + UnitNameFor("down", instance) + " 2>/dev/null";
-  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  // argv and environment given whole, with no shell between: the binary's path may
+  // contain a space (a checkout under "/tmp/my clone").
+  std::vector<std::string> args = {SELFHEAL_BINARY,
+                                   "record-result",
+                                   "--config-dir",
+                                   config_dir,
+                                   "--state-dir",
+                                   dir,
+                                   UnitNameFor("down", instance)};
+  std::vector<std::string> env = {
+      "SELF_HEAL_LOG=stderr",         "SELF_HEAL_HANDLER=down", "SELF_HEAL_INSTANCE=" + instance,
+      "SERVICE_RESULT=exit-code",     "EXIT_CODE=exited",       "EXIT_STATUS=1",
+      "INVOCATION_ID=inv-" + instance};
+  std::vector<char*> argv, envp;
+  for (std::string& a : args) argv.push_back(a.data());
+  for (std::string& e : env) envp.push_back(e.data());
+  argv.push_back(nullptr);
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ASSERT_EQ(spawned, 0) << "cannot run " << args[0];
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << args[0] << " record-result for " << instance << ": wait status " << status;
 }
 
 std::string LastResult(SqliteStore& store, const std::string& instance) {

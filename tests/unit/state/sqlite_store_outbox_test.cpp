@@ -70,7 +70,7 @@ TEST_F(SqliteStoreOutboxTest, EnqueueIsIdempotentPerBreakerOpening) {
   EXPECT_TRUE(Pending().empty()) << "delivered once for this opening; not again";
 
   // A new opening gets its own escalation.
-  ASSERT_TRUE(store_->Reset("disk", "web-1:9100").ok());
+  ASSERT_TRUE(store_->Reset({"disk", "web-1:9100"}).ok());
   OpenBreaker("web-1:9100", kT0 + 1h, "inv-2");
   ASSERT_TRUE(store_->EnqueueEscalation(For("web-1:9100", kT0 + 1h + 1min)).ok());
   EXPECT_EQ(Pending().size(), 1u);

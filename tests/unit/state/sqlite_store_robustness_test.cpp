@@ -182,7 +182,7 @@ TEST(SqliteStoreRobustnessTest, ReadOnlyStoreReadsButRefusesEveryWrite) {
   EXPECT_TRUE(Contains(recorded.error().message, "record attempt for 'disk' on 'web-1:9100': "))
       << recorded.error().message;
   EXPECT_EQ(store.SetPausedUntil(kT0).error().code, Errc::kUnavailable);
-  EXPECT_EQ(store.Reset("disk", "web-1:9100").error().code, Errc::kUnavailable);
+  EXPECT_EQ(store.Reset({"disk", "web-1:9100"}).error().code, Errc::kUnavailable);
   EXPECT_EQ(store.EnqueueEscalation(Escalation{}).error().code, Errc::kUnavailable);
   EXPECT_EQ(RawQuery(dir.db(), "SELECT COUNT(*) FROM attempts"), "1");
 }

@@ -259,7 +259,7 @@ TEST_F(SqliteStoreTest, ResultWithoutAnAttemptIsKeptAsAnOrphan) {
 
 TEST_F(SqliteStoreTest, ResultAfterAResetFinishesTheRunButDoesNotCount) {
   LaunchAt(kT0, 1);
-  ASSERT_TRUE(store_->Reset("disk", "web-1:9100").ok());
+  ASSERT_TRUE(store_->Reset({"disk", "web-1:9100"}).ok());
   ResultEffect effect = Finish(Outcome::kFailed, kT0 + 1min, "inv-1");
   EXPECT_TRUE(effect.found_attempt);
   EXPECT_EQ(effect.attempts_in_window, 0);
@@ -308,7 +308,7 @@ TEST_F(SqliteStoreTest, PauseIsKeptUntilResumed) {
 TEST_F(SqliteStoreTest, ResetClosesTheBreakerAndKeepsTheHistory) {
   LaunchAt(kT0, 1);
   Finish(Outcome::kGaveUp, kT0 + 1min, "inv-1");
-  ASSERT_TRUE(store_->Reset("disk", "web-1:9100").ok());
+  ASSERT_TRUE(store_->Reset({"disk", "web-1:9100"}).ok());
   KeyState key = KeyAt(kT0 + 2min);
   EXPECT_FALSE(key.breaker_opened_at);
   EXPECT_TRUE(key.attempts.empty());
@@ -320,7 +320,7 @@ TEST_F(SqliteStoreTest, ResetClosesTheBreakerAndKeepsTheHistory) {
 }
 
 TEST_F(SqliteStoreTest, ResetOfAnUnknownKeyIsNotFound) {
-  Status s = store_->Reset("disk", "web-9:9100");
+  Status s = store_->Reset({"disk", "web-9:9100"});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::kNotFound);
   EXPECT_EQ(s.error().message, "reset 'disk' on 'web-9:9100': nothing is recorded for it");

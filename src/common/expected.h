@@ -1,5 +1,5 @@
-// result.h — expected failures as values (see STYLE.md "Errors").
-// A Result<T> holds either a T or an Error. Nothing in the core throws for bad input,
+// expected.h — expected failures as values (see STYLE.md "Errors").
+// An Expected<T> holds either a T or an Error. Nothing in the core throws for bad input,
 // a missing handler or a busy database: such failures come back as an Error whose
 // message names the field, path or key that was wrong.
 #pragma once
@@ -25,10 +25,10 @@ struct Error {
 };
 
 template <typename T>
-class [[nodiscard]] Result {
+class [[nodiscard]] Expected {
  public:
-  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
+  Expected(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Expected(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const T& value() const& {
@@ -52,7 +52,7 @@ class [[nodiscard]] Result {
   std::variant<T, Error> v_;
 };
 
-using Status = Result<std::monostate>;
+using Status = Expected<std::monostate>;
 inline Status Ok() { return Status(std::monostate{}); }
 
 }  // namespace selfheal
