@@ -87,27 +87,17 @@ assert_eq "0 $n" \
 # at a chosen sendmsg() of serve: (b) the one that would journal the decision (the
 # unit is already started), (a) the one that would ask systemd to start the unit (the
 # attempt is already committed). The client retries as Alertmanager does.
-serve_host_pid() {  # the host pid of self-heal.service's main process
-  local main p ns
-  main=$(in_container systemctl show -p MainPID --value self-heal.service)
-  ns=$(readlink "/proc/$CT_LEADER/ns/pid")
-  for p in $(pgrep -x self-heal); do
-    [[ $(readlink "/proc/$p/ns/pid") == "$ns" ]] || continue
-    [[ $(awk '/^NSpid:/ { print $NF }' "/proc/$p/status") == "$main" ]] && { echo "$p"; return; }
-  done
-}
-traced() { [[ $(awk '/^TracerPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null) != 0 ]]; }
 kill_at_sendmsg() {  # kill_at_sendmsg N INSTANCE: POST Crash INSTANCE, SIGKILL at serve's Nth sendmsg
   local when=$1 inst=$2 pid log=$HARNESS_WORKDIR/$CT_NAME.strace answer strace_pid
   # A serve that has launched once (x-warm): its D-Bus connection is up, so its next
   # sendmsg() calls are StartTransientUnit (1), then the decision's journal entry (2).
   it_post "$(it_payload --alertname Crash --instance x-warm --starts "$RANDOM")" >/dev/null
   sleep 0.3
-  pid=$(serve_host_pid)
+  pid=$(it_serve_host_pid)
   [[ -n $pid ]] || { diag "no serve process found"; return 1; }
   strace -f -qq -s 100 -p "$pid" -e trace=sendmsg -e inject=sendmsg:signal=SIGKILL:when="$when" -o "$log" &
   strace_pid=$!
-  wait_until 5 traced "$pid" || { kill "$strace_pid"; return 1; }
+  wait_until 5 it_traced "$pid" || { kill "$strace_pid"; return 1; }
   answer=$(it_post "$(it_payload --alertname Crash --instance "$inst")" 2>&1)
   diag "first POST of Crash $inst: ${answer:0:60}"
   wait "$strace_pid"

@@ -75,27 +75,17 @@ assert_ok in_container self-heal check
 assert_ok in_container systemctl stop self-heal.service
 
 # --- the kills ----------------------------------------------------------------------
-serve_host_pid() {  # the host pid of self-heal.service's main process
-  local main p ns
-  main=$(in_container systemctl show -p MainPID --value self-heal.service)
-  ns=$(readlink "/proc/$CT_LEADER/ns/pid")
-  for p in $(pgrep -x self-heal); do
-    [[ $(readlink "/proc/$p/ns/pid") == "$ns" ]] || continue
-    [[ $(awk '/^NSpid:/ { print $NF }' "/proc/$p/status") == "$main" ]] && { echo "$p"; return; }
-  done
-}
-traced() { [[ $(awk '/^TracerPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null) != 0 ]]; }
 # kill_at_breaker WHEN INSTANCE: POST Lost INSTANCE to a warm serve, SIGKILL at its
 # WHEN-th sendmsg (1 = the receipt's journal entry); prints the MESSAGE it carried.
 kill_at_breaker() {
   local when=$1 inst=$2 pid log=$HARNESS_WORKDIR/$CT_NAME.strace strace_pid
   it_post "$(it_payload --alertname NoHandlerHere --instance "warm-$inst")" >/dev/null
   sleep 0.3
-  pid=$(serve_host_pid)
+  pid=$(it_serve_host_pid)
   [[ -n $pid ]] || { echo "no serve process"; return 1; }
   strace -f -qq -s 120 -p "$pid" -e trace=sendmsg -e inject=sendmsg:signal=SIGKILL:when="$when" -o "$log" &
   strace_pid=$!
-  wait_until 5 traced "$pid" || { kill "$strace_pid"; echo "strace did not attach"; return 1; }
+  wait_until 5 it_traced "$pid" || { kill "$strace_pid"; echo "strace did not attach"; return 1; }
   it_post "$(it_payload --alertname Lost --instance "$inst" --starts 3)" >/dev/null 2>&1
   wait "$strace_pid"
   grep -o 'MESSAGE=[^"]*' "$log" | tail -1

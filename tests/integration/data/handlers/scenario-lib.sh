@@ -26,6 +26,9 @@
 #                                    field, an array in -o json, gives its first value)
 #   it_sql SQL                       sqlite3 -readonly on /var/lib/self-heal/state.db inside
 #   it_in_range VALUE MIN MAX        VALUE is a whole number, MIN <= VALUE < MAX
+#   it_serve_host_pid                the host PID of self-heal.service's main process
+#                                    (for strace, which runs on the host)
+#   it_traced PID                    PID has a tracer attached
 #   it_assert_no_orphans             every recorded result matched its attempt (a result
 #                                    that found none is an "orphan" row: an attempt was lost)
 
@@ -123,4 +126,14 @@ it_assert_no_orphans() {
   assert_eq "" "$orphans" "every result found its attempt in the store (no orphan results)"
 }
 
+it_serve_host_pid() {
+  local main p ns
+  main=$(in_container systemctl show -p MainPID --value self-heal.service)
+  ns=$(readlink "/proc/$CT_LEADER/ns/pid")
+  for p in $(pgrep -x self-heal); do
+    [[ $(readlink "/proc/$p/ns/pid") == "$ns" ]] || continue
+    [[ $(awk '/^NSpid:/ { print $NF }' "/proc/$p/status") == "$main" ]] && { echo "$p"; return; }
+  done
+}
+it_traced() { [[ $(awk '/^TracerPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null) != 0 ]]; }
 it_in_range() { [[ $1 =~ ^[0-9]+$ ]] && (( $1 >= $2 && $1 < $3 )); }
