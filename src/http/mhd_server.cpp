@@ -309,11 +309,12 @@ MHD_Result MhdServer::Answer(MHD_Connection* connection, std::string_view url,
     response = callback_(WebhookRequest{std::move(request.body), RemoteOf(connection),
                                         std::string(method), std::string(url)});
   } catch (const std::exception& e) {
-    return Reject(connection, url, method, request, MHD_HTTP_INTERNAL_SERVER_ERROR, "handler-error",
-                  std::string("webhook callback failed: ") + e.what());
+    return Reject(connection, url, method, request, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                  "internal-error", std::string("webhook callback failed: ") + e.what());
   }
   if (response.status < 200 || response.status > 599) {
-    return Reject(connection, url, method, request, MHD_HTTP_INTERNAL_SERVER_ERROR, "handler-error",
+    return Reject(connection, url, method, request, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                  "internal-error",
                   "webhook callback answered with status " + std::to_string(response.status));
   }
   return Send(connection, request, static_cast<unsigned>(response.status), response.body, {},

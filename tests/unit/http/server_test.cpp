@@ -181,7 +181,7 @@ TEST(HttpServerTest, TurnsACallbackExceptionInto500SoAlertmanagerRetries) {
 
   EXPECT_EQ(r.status, 500);
   ASSERT_EQ(journal.Events().size(), 1u);
-  EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "handler-error");
+  EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "internal-error");
   EXPECT_EQ(FieldOf(journal.Events()[0], "HTTP_STATUS"), "500");
   EXPECT_EQ(journal.Events()[0].priority, 3);  // a 5xx is an error
 }
