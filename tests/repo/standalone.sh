@@ -15,10 +15,10 @@ else
   mapfile -d '' files < <(find . -path ./.git -prune -o -path './build*' -prune -o -path ./dist -prune -o -type f -print0)
 fi
 ((${#files[@]})) || { echo "standalone.sh: no files under $src" >&2; exit 1; }
-hits=$(printf '%s\0' "${files[@]}" | xargs -0 grep -InE "$up|$machine" -- 2>/dev/null \
+hits=$(printf '%s\0' "${files[@]}" | xargs -0 grep -HInE "$up|$machine" -- 2>/dev/null \
   | grep -v '^tests/repo/standalone.sh:' || true)
 if [[ -n $hits ]]; then
-  echo "These files reach outside the repository (../shared or a machine path);"
+  echo "These files reach outside the repository (the sibling 'shared' folder or a machine path);"
   echo "copy what they need into the repo and name it relative to the repo:"
   echo "$hits"
   exit 1
