@@ -20,6 +20,9 @@
 //                  cleared by the start of its unit (v2); breaker_opened_at names the
 //                  opening it is for (at most one each).
 //   pause          a single row: paused_until, NULL when not paused.
+//   attempts (v3)  verify_ns: the handler's VerifySec= at launch; resolved_at: when a
+//                  resolved notification for the attempt's alert arrived (healing is
+//                  verified by the world, not by the handler's exit status).
 #include "state/schema.h"
 
 #include <iterator>
@@ -102,6 +105,12 @@ ALTER TABLE escalations ADD COLUMN command_pending INTEGER NOT NULL DEFAULT 0;
 DROP INDEX escalations_pending;
 CREATE INDEX escalations_pending ON escalations (next_try)
   WHERE delivered_at IS NULL OR command_pending = 1;
+)sql",
+    // 2 → 3: an exit 0 is "done"; the attempt is healed only when its alert resolves
+    // within VerifySec=.
+    R"sql(
+ALTER TABLE attempts ADD COLUMN verify_ns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attempts ADD COLUMN resolved_at INTEGER;
 )sql",
 };
 
