@@ -27,6 +27,9 @@ struct Alert {
   std::string ends_at_text;    // verbatim, as handlers see it in SELF_HEAL_ALERT_JSON
   std::string generator_url;
   std::string fingerprint;
+  // The webhook's externalURL: which Alertmanager sent this copy. Tells the copies an
+  // HA pair sends of one notification from one Alertmanager's repeats (state/dedup.h).
+  std::string external_url;
 
   // The two labels everything keys on; empty when absent.
   const std::string& alertname() const;

@@ -44,7 +44,9 @@ Expected<Webhook> ParseWebhook(std::string_view body, const ParseLimits& limits)
                                           ": a NUL byte follows the document."};
   }
   assert(reader.done());
-  return std::move(reader.webhook());
+  Webhook webhook = std::move(reader.webhook());
+  for (Alert& alert : webhook.alerts) alert.external_url = webhook.external_url;
+  return webhook;
 }
 
 }  // namespace selfheal

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 
+#include "common/text.h"
+#include "state/dedup.h"
+
 namespace selfheal {
 
 std::string_view VerdictName(Verdict verdict) {
@@ -62,6 +65,28 @@ int AttemptsInWindow(const KeyState& key, const HandlerConfig& handler, TimePoin
   }));
 }
 
+std::string Ago(TimePoint then, TimePoint now) {
+  return FormatTimespan(std::chrono::duration_cast<std::chrono::milliseconds>(now - then)) + " ago";
+}
+
+std::string DuplicateReason(const Alert& alert, const History& history, CopyKind copy,
+                            TimePoint now) {
+  const NotificationRound& round = *history.notification_round;
+  std::string what = "the same notification (fingerprint " + alert.fingerprint + ", startsAt " +
+                     alert.starts_at_text + ")";
+  if (copy == CopyKind::kRetry) {
+    return what + " came from '" + EscapeForLog(alert.external_url, 200) + "' " +
+           Ago(round.senders.at(alert.external_url), now) + ": a retry, not a repeat";
+  }
+  std::string from;
+  for (const auto& [sender, at] : round.senders) {
+    if (at == round.started_at) from = " from '" + EscapeForLog(sender, 200) + "'";
+  }
+  return what + " was seen " + Ago(round.started_at, now) + from + ", and '" +
+         EscapeForLog(alert.external_url, 200) +
+         "' had not sent it since: a copy from another Alertmanager of an HA set";
+}
+
 // The rules that need history, once a handler has been chosen.
 Decision DecideForHandler(const Alert& alert, const HandlerConfig& handler, const Config& config,
                           const History& history, TimePoint now) {
@@ -73,14 +98,11 @@ Decision DecideForHandler(const Alert& alert, const HandlerConfig& handler, cons
     return Make(Verdict::kDuplicateRun, &handler,
                 "a run of '" + handler.name + "' for this instance is still active");
   }
-  if (history.notification_seen_at &&
-      now - *history.notification_seen_at < config.server.dedup_window) {
+  CopyKind copy =
+      ClassifyCopy(history.notification_round, alert.external_url, now, config.server.dedup_window);
+  if (copy != CopyKind::kNewRound) {
     return Make(Verdict::kDuplicateNotification, &handler,
-                "the same notification (fingerprint " + alert.fingerprint + ", startsAt " +
-                    alert.starts_at_text + ") was seen " +
-                    FormatTimespan(std::chrono::duration_cast<std::chrono::milliseconds>(
-                        now - *history.notification_seen_at)) +
-                    " ago");
+                DuplicateReason(alert, history, copy, now));
   }
   if (key.breaker_opened_at && now - *key.breaker_opened_at < handler.window) {
     Decision d =

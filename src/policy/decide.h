@@ -12,7 +12,7 @@ namespace selfheal {
 // Handlers are tried in config order (sorted by name); the first whose AlertName,
 // Instance and Label= matchers all match is chosen. Rules, in order (DESIGN.md step 4):
 // resolved, no-handler, instance-not-allowed, labels-mismatch, duplicate-run,
-// duplicate-notification (seen within server.dedup_window), breaker-open, paused,
+// duplicate-notification (an HA copy or a retry, state/dedup.h), breaker-open, paused,
 // dry-run, launch.
 Decision Decide(const Alert& alert, const Config& config, const History& history, TimePoint now);
 

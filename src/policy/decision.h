@@ -39,12 +39,20 @@ struct KeyState {
                             // ("" when unknown); only reported, never decided on
 };
 
+// The current round of one notification (fingerprint, startsAt): the copies that are
+// one "still firing" from Alertmanager, one from each member of an HA set. The rule
+// that starts a round and the one that joins it live in state/dedup.h.
+struct NotificationRound {
+  TimePoint started_at;
+  std::map<std::string, TimePoint> senders;  // externalURL → its newest copy in the round
+};
+
 // Everything Decide needs to know about the past. The caller (the service, simulate)
 // fills it from the store for the alert at hand.
 struct History {
-  std::optional<TimePoint> paused_until;          // pause in force until then
-  std::optional<TimePoint> notification_seen_at;  // same fingerprint+startsAt seen
-  std::map<std::string, KeyState> keys;           // by handler name, for this instance
+  std::optional<TimePoint> paused_until;                // pause in force until then
+  std::optional<NotificationRound> notification_round;  // same fingerprint+startsAt seen
+  std::map<std::string, KeyState> keys;                 // by handler name, for this instance
 };
 
 struct Decision {

@@ -90,7 +90,7 @@ void WebhookService::ForgetRunsThatNeverStarted(const Alert& alert, History& his
     Expected<bool> exists = launcher_->Exists(unit);
     if (!exists.ok() || exists.value()) continue;  // unknown: stay careful
     key.run_active = false;
-    history.notification_seen_at.reset();
+    history.notification_round.reset();
     AuditEvent e{EventType::kLaunchFailed,
                  LOG_WARNING,
                  "An attempt of '" + handler + "' on '" + EscapeForLog(alert.instance(), 80) +

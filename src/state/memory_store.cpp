@@ -16,8 +16,8 @@ Expected<History> MemoryStore::LoadHistory(const Alert& alert,
   std::lock_guard lock(mu_);
   History h;
   h.paused_until = paused_until_;
-  if (auto it = seen_.find(NotificationKeyOf(alert)); it != seen_.end()) {
-    h.notification_seen_at = it->second;
+  if (auto it = rounds_.find(NotificationKeyOf(alert)); it != rounds_.end()) {
+    h.notification_round = it->second;
   }
   for (const HandlerConfig* handler : handlers) {
     if (auto it = keys_.find(KeyOf({handler->name, alert.instance()})); it != keys_.end()) {
@@ -30,7 +30,13 @@ Expected<History> MemoryStore::LoadHistory(const Alert& alert,
 Status MemoryStore::Record(const Alert& alert, const Decision& d, TimePoint now,
                            const Escalation*) {
   std::lock_guard lock(mu_);
-  if (MarksNotificationSeen(alert, d)) seen_[NotificationKeyOf(alert)] = now;
+  if (RoundChange change = RoundChangeFor(alert, d); change != RoundChange::kNone) {
+    std::optional<NotificationRound> round;
+    auto it = rounds_.find(NotificationKeyOf(alert));
+    if (it != rounds_.end()) round = it->second;
+    ApplyRoundChange(round, change, alert.external_url, now);
+    if (round) rounds_[NotificationKeyOf(alert)] = *round;
+  }
   if (!d.handler) return Ok();
   KeyState& key = keys_[KeyOf({d.handler->name, alert.instance()})];
   if (d.verdict == Verdict::kLaunch) key.attempts.push_back(now);
@@ -44,9 +50,9 @@ Status MemoryStore::Record(const Alert& alert, const Decision& d, TimePoint now,
 
 Status MemoryStore::CancelLaunch(const Alert& alert, const Decision& d, TimePoint recorded_at) {
   std::lock_guard lock(mu_);
-  if (auto it = seen_.find(NotificationKeyOf(alert));
-      it != seen_.end() && it->second == recorded_at) {
-    seen_.erase(it);
+  if (auto it = rounds_.find(NotificationKeyOf(alert));
+      it != rounds_.end() && it->second.started_at == recorded_at) {
+    rounds_.erase(it);
   }
   if (!d.handler) return Ok();
   KeyState& key = keys_[KeyOf({d.handler->name, alert.instance()})];

@@ -25,8 +25,8 @@ class MemoryStore final : public Store {
  private:
   std::mutex mu_;
   std::optional<TimePoint> paused_until_;
-  std::map<std::string, TimePoint> seen_;  // fingerprint + startsAt → when
-  std::map<std::string, KeyState> keys_;   // handler + instance → state
+  std::map<std::string, NotificationRound> rounds_;  // fingerprint + startsAt → its round
+  std::map<std::string, KeyState> keys_;             // handler + instance → state
 };
 
 // "handler\ninstance": the key of every per-(handler, instance) table.

@@ -13,8 +13,9 @@
 //   breakers       one row per (handler, instance) whose breaker opened; open while
 //                  now < opened_at + window. escalated: the escalation for this
 //                  opening was queued.
-//   notifications  the dedup key (fingerprint, startsAt text) → when last seen;
-//                  rows older than a day are dropped on write.
+//   notifications  the dedup key (fingerprint, startsAt text) → when its current
+//                  round started (v4; before, when last seen); rows older than a
+//                  day are dropped on write.
 //   escalations    the outbox: SelfHealExhausted payloads until delivered_at is set
 //                  and, when EscalateExec= was set at queue time, command_pending is
 //                  cleared by the start of its unit (v2); breaker_opened_at names the
@@ -23,6 +24,10 @@
 //   attempts (v3)  verify_ns: the handler's VerifySec= at launch; resolved_at: when a
 //                  resolved notification for the attempt's alert arrived (healing is
 //                  verified by the world, not by the handler's exit status).
+//   notification_senders (v4)  the Alertmanagers (externalURL) that sent a
+//                  notification in its current round → their newest copy; a new
+//                  round deletes them. A round of v3 has none: any copy within its
+//                  window is taken for an HA copy, as v3 did.
 #include "state/schema.h"
 
 #include <iterator>
@@ -111,6 +116,18 @@ CREATE INDEX escalations_pending ON escalations (next_try)
     R"sql(
 ALTER TABLE attempts ADD COLUMN verify_ns INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE attempts ADD COLUMN resolved_at INTEGER;
+)sql",
+    // 3 → 4: a notification's round remembers which Alertmanagers sent it, so an HA
+    // copy is told from a repeat (state/dedup.h).
+    R"sql(
+CREATE TABLE notification_senders (
+  fingerprint  TEXT NOT NULL,
+  starts_at    TEXT NOT NULL,
+  external_url TEXT NOT NULL,
+  seen_at      INTEGER NOT NULL,
+  PRIMARY KEY (fingerprint, starts_at, external_url)
+) WITHOUT ROWID;
+CREATE INDEX notification_senders_by_age ON notification_senders (seen_at);
 )sql",
 };
 

@@ -60,6 +60,34 @@ Status CreateFile(const std::string& path) {
   return Ok();
 }
 
+// The round change of state/dedup.h, in SQL: a new round replaces the senders, a copy
+// joins them. Expires what is older than kNotificationExpiry.
+Status RecordRound(sqlite::Transaction& tx, const Alert& alert, RoundChange change, TimePoint now) {
+  if (change == RoundChange::kStart) {
+    Query seen = tx.Sql(
+        "INSERT INTO notifications (fingerprint, starts_at, seen_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (fingerprint, starts_at) DO UPDATE SET seen_at = excluded.seen_at");
+    if (Status s = seen.Bind(alert.fingerprint, alert.starts_at_text, now).Run(); !s.ok()) return s;
+    Query forget =
+        tx.Sql("DELETE FROM notification_senders WHERE fingerprint = ?1 AND starts_at = ?2");
+    if (Status s = forget.Bind(alert.fingerprint, alert.starts_at_text).Run(); !s.ok()) return s;
+  }
+  Query sender = tx.Sql(
+      "INSERT INTO notification_senders (fingerprint, starts_at, external_url, seen_at) "
+      "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM notifications "
+      "WHERE fingerprint = ?1 AND starts_at = ?2) "
+      "ON CONFLICT (fingerprint, starts_at, external_url) DO UPDATE SET seen_at = "
+      "excluded.seen_at");
+  sender.Bind(alert.fingerprint, alert.starts_at_text, alert.external_url, now);
+  if (Status s = sender.Run(); !s.ok()) return s;
+  for (const char* sql : {"DELETE FROM notifications WHERE seen_at < ?1",
+                          "DELETE FROM notification_senders WHERE seen_at < ?1"}) {
+    Query expire = tx.Sql(sql);
+    if (Status s = expire.Bind(now - kNotificationExpiry).Run(); !s.ok()) return s;
+  }
+  return Ok();
+}
+
 }  // namespace
 
 using state_internal::AttemptsInWindow;
@@ -121,7 +149,17 @@ Expected<History> SqliteStore::LoadHistory(const Alert& alert,
   }
   {
     Query q = tx.Sql("SELECT seen_at FROM notifications WHERE fingerprint = ?1 AND starts_at = ?2");
-    if (q.Bind(alert.fingerprint, alert.starts_at_text).Next()) h.notification_seen_at = q.Time(0);
+    if (q.Bind(alert.fingerprint, alert.starts_at_text).Next()) {
+      h.notification_round = NotificationRound{q.Time(0), {}};
+    }
+    if (!q.status().ok()) return q.status().error();
+  }
+  if (h.notification_round) {
+    Query q = tx.Sql(
+        "SELECT external_url, seen_at FROM notification_senders "
+        "WHERE fingerprint = ?1 AND starts_at = ?2");
+    q.Bind(alert.fingerprint, alert.starts_at_text);
+    while (q.Next()) h.notification_round->senders[q.Text(0)] = q.Time(1);
     if (!q.status().ok()) return q.status().error();
   }
   for (const HandlerConfig* handler : handlers) {
@@ -154,12 +192,13 @@ Expected<History> SqliteStore::LoadHistory(const Alert& alert,
 
 Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now,
                            const Escalation* escalation) {
-  bool dedup = MarksNotificationSeen(alert, d);
+  RoundChange round = RoundChangeFor(alert, d);
+  bool dedup = round != RoundChange::kNone;
   bool launch = d.handler && d.verdict == Verdict::kLaunch;
   bool breaker = d.handler && (d.opens_breaker || d.escalate);
   if (!dedup && !launch && !breaker) return Ok();  // kResolved and plain skips keep nothing
 
-  // Every write below concerns d.handler: MarksNotificationSeen requires one too.
+  // Every write below concerns d.handler: RoundChangeFor requires one too.
   const HandlerConfig& h = *d.handler;
   const std::string& instance = alert.instance();
   if (d.escalate && !escalation) {
@@ -174,12 +213,7 @@ Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now,
   Transaction tx(*db_, std::move(what));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   if (dedup) {
-    Query seen = tx.Sql(
-        "INSERT INTO notifications (fingerprint, starts_at, seen_at) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (fingerprint, starts_at) DO UPDATE SET seen_at = excluded.seen_at");
-    if (Status s = seen.Bind(alert.fingerprint, alert.starts_at_text, now).Run(); !s.ok()) return s;
-    Query expire = tx.Sql("DELETE FROM notifications WHERE seen_at < ?1");
-    if (Status s = expire.Bind(now - kNotificationExpiry).Run(); !s.ok()) return s;
+    if (Status s = RecordRound(tx, alert, round, now); !s.ok()) return s;
   }
   if (launch || breaker) {
     if (Status s = CloseExpiredBreaker(tx, h.name, instance, now, h.window); !s.ok()) return s;
@@ -214,6 +248,10 @@ Status SqliteStore::CancelLaunch(const Alert& alert, const Decision& d, TimePoin
   if (Status s = seen.Bind(alert.fingerprint, alert.starts_at_text, recorded_at).Run(); !s.ok()) {
     return s;
   }
+  Query senders = tx.Sql(
+      "DELETE FROM notification_senders WHERE fingerprint = ?1 AND starts_at = ?2 AND NOT EXISTS "
+      "(SELECT 1 FROM notifications WHERE fingerprint = ?1 AND starts_at = ?2)");
+  if (Status s = senders.Bind(alert.fingerprint, alert.starts_at_text).Run(); !s.ok()) return s;
   if (d.handler) {
     Query q = tx.Sql(
         "DELETE FROM attempts WHERE handler = ?1 AND instance = ?2 AND started_at = ?3 "

@@ -80,15 +80,15 @@ std::vector<Case> Cases() {
   open_expired.escalated = true;
 
   History seen_recently;
-  seen_recently.notification_seen_at = kNow - seconds(1);
+  seen_recently.notification_round = NotificationRound{kNow - seconds(1), {}};
   History seen_long_ago;
-  seen_long_ago.notification_seen_at = kNow - seconds(61);
+  seen_long_ago.notification_round = NotificationRound{kNow - seconds(61), {}};
   History paused;
   paused.paused_until = kNow + minutes(30);
   History pause_over;
   pause_over.paused_until = kNow - seconds(1);
   History running_and_seen = WithKey("disk", running);
-  running_and_seen.notification_seen_at = kNow - seconds(1);
+  running_and_seen.notification_round = NotificationRound{kNow - seconds(1), {}};
   History open_and_paused = WithKey("disk", open_escalated);
   open_and_paused.paused_until = kNow + hours(1);
 

@@ -214,7 +214,7 @@ struct UnfinishedAttemptStore : Store {
       KeyState& key = h.value().keys[handlers.front()->name];
       key.run_active = true;
       key.attempts.push_back(now - std::chrono::seconds(1));
-      h.value().notification_seen_at = now - std::chrono::seconds(1);
+      h.value().notification_round = NotificationRound{now - std::chrono::seconds(1), {}};
     }
     return h;
   }

@@ -87,7 +87,8 @@ TEST_F(SqliteStoreTest, AttemptsSurviveReopen) {
   History h = HistoryAt(kT0 + 20min, alert_);
   EXPECT_EQ(h.keys["disk"].attempts, (std::vector<TimePoint>{kT0, kT0 + 10min}));
   EXPECT_EQ(h.paused_until, kT0 + 1h);
-  EXPECT_EQ(h.notification_seen_at, kT0 + 10min);
+  ASSERT_TRUE(h.notification_round);
+  EXPECT_EQ(h.notification_round->started_at, kT0 + 10min);
 }
 
 TEST_F(SqliteStoreTest, LaunchIsRecordedUnderItsUnitName) {
@@ -273,7 +274,7 @@ TEST_F(SqliteStoreTest, CancelLaunchTakesBackTheAttemptAndTheDedupKey) {
   LaunchAt(kT0 + 10min, 2);
   ASSERT_TRUE(store_->CancelLaunch(alert_, Launch(disk(), 2), kT0 + 10min).ok());
   History h = HistoryAt(kT0 + 10min, alert_);
-  EXPECT_FALSE(h.notification_seen_at);
+  EXPECT_FALSE(h.notification_round);
   EXPECT_EQ(h.keys["disk"].attempts, std::vector<TimePoint>{kT0});
 }
 
@@ -282,11 +283,11 @@ TEST_F(SqliteStoreTest, DedupKeysExpireAfterADay) {
   paused.verdict = Verdict::kPaused;
   paused.handler = &disk();
   ASSERT_TRUE(store_->Record(alert_, paused, kT0, nullptr).ok());
-  EXPECT_EQ(HistoryAt(kT0 + 1s, alert_).notification_seen_at, kT0);
+  EXPECT_EQ(HistoryAt(kT0 + 1s, alert_).notification_round->started_at, kT0);
   ASSERT_TRUE(
       store_->Record(MakeAlert("DiskSpaceLow", "web-2:9100", "fp-2"), paused, kT0 + 25h, nullptr)
           .ok());
-  EXPECT_FALSE(HistoryAt(kT0 + 25h, alert_).notification_seen_at);
+  EXPECT_FALSE(HistoryAt(kT0 + 25h, alert_).notification_round);
 }
 
 TEST_F(SqliteStoreTest, SkipsThatNeverReachedDedupWriteNothing) {
@@ -294,7 +295,7 @@ TEST_F(SqliteStoreTest, SkipsThatNeverReachedDedupWriteNothing) {
   mismatch.verdict = Verdict::kLabelsMismatch;
   mismatch.handler = &disk();
   ASSERT_TRUE(store_->Record(alert_, mismatch, kT0, nullptr).ok());
-  EXPECT_FALSE(HistoryAt(kT0, alert_).notification_seen_at);
+  EXPECT_FALSE(HistoryAt(kT0, alert_).notification_round);
   EXPECT_TRUE(HistoryAt(kT0, alert_).keys.empty());
 }
 

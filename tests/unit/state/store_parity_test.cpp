@@ -29,7 +29,10 @@ struct Step {
   bool resolved = false;
   bool refused = false;                              // systemd refused the unit: CancelLaunch
   std::optional<Duration> pause_for = std::nullopt;  // pause both stores before deciding
+  const char* sender = "http://am-a:9093";           // the webhook's externalURL
 };
+
+constexpr const char* kAmB = "http://am-b:9093";
 
 constexpr const char* kS1 = "2026-11-22T11:59:00.000Z";
 constexpr const char* kS2 = "2026-11-22T13:00:00.000Z";
@@ -38,7 +41,9 @@ constexpr const char* kS3 = "2026-11-22T13:10:00.000Z";
 // disk: MaxAttempts=3 Window=1h; nginx needs severity=critical; probe is dry-run.
 const std::vector<Step> kScenario = {
     {0s, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kLaunch, 1},
-    {50ms, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kDuplicateNotification},  // HA twin
+    {50ms, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kDuplicateNotification, 0, false,
+     false, std::nullopt, kAmB},                                                      // HA twin
+    {1s, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kDuplicateNotification},  // a retry
     {10min, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kLaunch, 2},  // repeat_interval
     {20min, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kLaunch, 3, false, true},
     {20min + 1s, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kLaunch, 3},  // the retry
@@ -48,7 +53,9 @@ const std::vector<Step> kScenario = {
     {90min - 1s, "DiskSpaceLow", "web-1:9100", "fp1", kS1, Verdict::kBreakerOpen},
     {90min, "DiskSpaceLow", "web-1:9100", "fp1", kS2, Verdict::kLaunch, 1},  // window passed
     {91min, "DiskSpaceLow", "web-2:9100", "fp3", kS2, Verdict::kPaused, 0, false, false, 10min},
-    {91min + 30s, "DiskSpaceLow", "web-2:9100", "fp3", kS2, Verdict::kDuplicateNotification},
+    {91min + 30s, "DiskSpaceLow", "web-2:9100", "fp3", kS2, Verdict::kDuplicateNotification, 0,
+     false, false, std::nullopt, kAmB},
+    {91min + 40s, "DiskSpaceLow", "web-2:9100", "fp3", kS2, Verdict::kPaused},  // am-a repeats
     {95min, "DiskSpaceLow", "web-2:9100", "fp3", kS3, Verdict::kPaused},
     {102min, "DiskSpaceLow", "web-2:9100", "fp3", kS2, Verdict::kLaunch, 1},  // pause over
     {103min, "ServiceDown", "web-1:8080", "fp4", kS2, Verdict::kLabelsMismatch},
@@ -79,7 +86,8 @@ Config ScenarioConfig() {
 // open, a missing key the same as an empty one; run_active left out (see above).
 struct Seen {
   std::optional<TimePoint> paused_until;
-  std::optional<TimePoint> notification_seen_at;
+  std::optional<TimePoint> round_started_at;
+  std::map<std::string, TimePoint> senders;
   std::map<std::string, std::pair<std::vector<TimePoint>, std::optional<TimePoint>>> keys;
   std::map<std::string, bool> escalated;
   bool operator==(const Seen&) const = default;
@@ -87,7 +95,12 @@ struct Seen {
 
 Seen AsDecideSeesIt(const History& h, const std::vector<const HandlerConfig*>& handlers,
                     TimePoint now) {
-  Seen seen{h.paused_until, h.notification_seen_at, {}, {}};
+  Seen seen{
+      h.paused_until,
+      h.notification_round ? std::optional(h.notification_round->started_at) : std::nullopt,
+      h.notification_round ? h.notification_round->senders : std::map<std::string, TimePoint>{},
+      {},
+      {}};
   for (const HandlerConfig* handler : handlers) {
     auto it = h.keys.find(handler->name);
     KeyState key = it == h.keys.end() ? KeyState{} : it->second;
@@ -119,6 +132,7 @@ TEST(StoreParityTest, MemoryAndSqliteStoresTellDecideTheSameStory) {
     TimePoint now = kT0 + step.at;
     Alert alert = MakeAlert(step.alertname, step.instance, step.fingerprint, step.starts_at,
                             step.resolved ? AlertStatus::kResolved : AlertStatus::kFiring);
+    alert.external_url = step.sender;
     if (step.pause_for) {
       memory.SetPausedUntil(now + *step.pause_for);
       ASSERT_TRUE(sqlite.SetPausedUntil(now + *step.pause_for).ok());
