@@ -81,8 +81,20 @@ AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote) {
                 {"STATUS", AlertStatusName(webhook.status)},
                 {"ALERTS", std::to_string(webhook.alerts.size())}}};
   if (webhook.truncated_alerts > 0) {
+    // The left-out alerts are never decided: no handler runs for them and nothing else
+    // says so, so this is a warning that tells the operator what to change.
+    e.priority = LOG_WARNING;
+    std::string group;
+    for (const auto& [name, value] : webhook.group_labels) {
+      group += (group.empty() ? "" : ", ") + EscapeForLog(name, 80) + "=\"" +
+               EscapeForLog(value, 80) + "\"";
+    }
     e.message += " Alertmanager left out " + std::to_string(webhook.truncated_alerts) +
-                 " more (max_alerts).";
+                 " more alert(s) of group {" + group +
+                 "} (the receiver's max_alerts): they are not decided and no handler runs for "
+                 "them. Group by every label a handler keys on (group_by: [alertname, "
+                 "instance]) so that each instance gets its own notification, or raise "
+                 "max_alerts in the webhook_config.";
     e.fields.emplace_back("TRUNCATED_ALERTS", std::to_string(webhook.truncated_alerts));
   }
   std::vector<std::string> seen;

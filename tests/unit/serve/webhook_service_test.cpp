@@ -106,6 +106,18 @@ TEST_F(WebhookServiceTest, ReceiptIsJournaledFirstWithEachAlertsFingerprintOnce)
   EXPECT_EQ(fingerprints, decided) << "every decided alert's story starts with this receipt";
 }
 
+TEST_F(WebhookServiceTest, TruncatedGroupIsAWarningThatSaysWhatToChange) {
+  EXPECT_EQ(Post("04-group3-max1-truncated.json").status, 200);
+  const AuditEvent& receipt = journal_.events.at(0);
+  EXPECT_EQ(receipt.type, EventType::kWebhookReceived);
+  EXPECT_EQ(receipt.priority, 4);  // LOG_WARNING
+  EXPECT_EQ(journal_.Field(0, "TRUNCATED_ALERTS"), "2");
+  for (const char* hint : {"left out 2 more alert(s) of group {alertname=\"ServiceDown\"}",
+                           "group_by: [alertname, instance]", "max_alerts", "no handler runs"}) {
+    EXPECT_NE(receipt.message.find(hint), std::string::npos) << hint << " in " << receipt.message;
+  }
+}
+
 TEST_F(WebhookServiceTest, MalformedPayloadHasNoReceipt) {
   EXPECT_EQ(service_.Handle({R"({"version":"4","alerts":"no"})", "127.0.0.1:4000"}).status, 400);
   ASSERT_EQ(journal_.events.size(), 1u);
