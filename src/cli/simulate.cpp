@@ -31,7 +31,8 @@ bool ReadInput(const std::string& path, std::string* out) {
   return true;
 }
 
-void PrintJson(const Alert& alert, const Decision& d, const LaunchRequest* launch) {
+void PrintJson(const Alert& alert, const Decision& d, const LaunchRequest* launch,
+               const std::vector<EnvironmentCollision>& collisions) {
   std::string out = "{\"alertname\":";
   AppendJsonString(out, alert.alertname());
   out += ",\"instance\":";
@@ -70,13 +71,31 @@ void PrintJson(const Alert& alert, const Decision& d, const LaunchRequest* launc
       out += ':';
       AppendJsonString(out, launch->environment[i].second);
     }
-    out += "}";
+    out += "},\"environment_collisions\":[";
+    for (size_t i = 0; i < collisions.size(); ++i) {
+      if (i) out += ',';
+      out += "{\"variable\":";
+      AppendJsonString(out, collisions[i].variable);
+      out += ",\"names\":[";
+      for (size_t j = 0; j < collisions[i].names.size(); ++j) {
+        if (j) out += ',';
+        AppendJsonString(out, collisions[i].names[j]);
+      }
+      out += "],\"set_from\":";
+      if (collisions[i].set_from.empty())
+        out += "null";
+      else
+        AppendJsonString(out, collisions[i].set_from);
+      out += "}";
+    }
+    out += "]";
   }
   out += "}\n";
   std::fputs(out.c_str(), stdout);
 }
 
-void PrintText(const Alert& alert, const Decision& d, const LaunchRequest* launch) {
+void PrintText(const Alert& alert, const Decision& d, const LaunchRequest* launch,
+               const std::vector<EnvironmentCollision>& collisions) {
   std::printf("%s on '%s' (%s, fingerprint %s): %s\n", EscapeForLog(alert.alertname(), 80).c_str(),
               EscapeForLog(alert.instance(), 80).c_str(), AlertStatusName(alert.status),
               alert.fingerprint.c_str(), std::string(VerdictName(d.verdict)).c_str());
@@ -90,6 +109,9 @@ void PrintText(const Alert& alert, const Decision& d, const LaunchRequest* launc
   std::printf("\n  environment:\n");
   for (const auto& [name, value] : launch->environment) {
     std::printf("    %s=%s\n", name.c_str(), EscapeForLog(value, 120).c_str());
+  }
+  for (const EnvironmentCollision& c : collisions) {
+    std::printf("  warning: %s\n", DescribeCollision(c).c_str());
   }
 }
 
@@ -125,13 +147,15 @@ int RunSimulate(const Args& args) {
     Decision d = Decide(alert, loaded.config, history.ok() ? history.value() : History{}, now);
     (void)store.Record(alert, d, now, /*escalation=*/nullptr);  // MemoryStore keeps no outbox
     std::optional<LaunchRequest> launch;
+    std::vector<EnvironmentCollision> collisions;
     if (d.verdict == Verdict::kLaunch || d.verdict == Verdict::kDryRun) {
       launch = BuildLaunchRequest(alert, *d.handler, d.attempt);
+      collisions = EnvironmentCollisions(alert, *d.handler);
     }
     if (args.json)
-      PrintJson(alert, d, launch ? &*launch : nullptr);
+      PrintJson(alert, d, launch ? &*launch : nullptr, collisions);
     else
-      PrintText(alert, d, launch ? &*launch : nullptr);
+      PrintText(alert, d, launch ? &*launch : nullptr, collisions);
   }
   return 0;
 }

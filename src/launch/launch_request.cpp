@@ -2,6 +2,8 @@
 
 #include <nettle/sha2.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "common/text.h"
@@ -56,6 +58,70 @@ std::string AlertJson(const Alert& alert) {
   return out;
 }
 
+namespace {
+
+constexpr const char* kLabelPrefix = "SELF_HEAL_LABEL_";
+constexpr const char* kAnnotationPrefix = "SELF_HEAL_ANNOTATION_";
+
+// Variable → the names (in byte order) that map to it.
+std::map<std::string, std::vector<std::string>> ByVariable(const LabelSet& set,
+                                                           const std::string& prefix) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [name, value] : set) out[prefix + EnvironmentName(name)].push_back(name);
+  return out;
+}
+
+// The one name of `names` the handler matched on, or "" when none or several.
+std::string MatchedName(const std::vector<std::string>& names, const HandlerConfig& handler) {
+  std::string found;
+  int matched = 0;
+  for (const std::string& name : names) {
+    bool is_matched = name == "alertname" || name == "instance" ||
+                      std::any_of(handler.labels.begin(), handler.labels.end(),
+                                  [&](const LabelMatcher& m) { return m.name == name; });
+    if (is_matched) {
+      found = name;
+      ++matched;
+    }
+  }
+  return matched == 1 ? found : std::string();
+}
+
+void Collect(const LabelSet& set, const std::string& prefix, const HandlerConfig* matched_by,
+             std::vector<EnvironmentCollision>& out) {
+  for (auto& [variable, names] : ByVariable(set, prefix)) {
+    if (names.size() < 2) continue;
+    std::string from = matched_by ? MatchedName(names, *matched_by) : std::string();
+    out.push_back({variable, std::move(names), std::move(from)});
+  }
+}
+
+}  // namespace
+
+std::vector<EnvironmentCollision> EnvironmentCollisions(const Alert& alert,
+                                                        const HandlerConfig& handler) {
+  std::vector<EnvironmentCollision> out;
+  Collect(alert.labels, kLabelPrefix, &handler, out);
+  Collect(alert.annotations, kAnnotationPrefix, nullptr, out);  // never matched on
+  return out;
+}
+
+std::string DescribeCollision(const EnvironmentCollision& c) {
+  std::string names;
+  for (const std::string& name : c.names) {
+    names += (names.empty() ? "'" : ", '") + EscapeForLog(name, 80) + "'";
+  }
+  bool label = c.variable.rfind(kLabelPrefix, 0) == 0;
+  std::string out =
+      (label ? "labels " : "annotations ") + names + " map to one variable " + c.variable + "; ";
+  if (!c.set_from.empty()) {
+    return out + "it holds '" + EscapeForLog(c.set_from, 80) +
+           "', the label the handler matched on (all are in SELF_HEAL_ALERT_JSON)";
+  }
+  return out + "it is not set (the handler matched on none of them; all are in " +
+         "SELF_HEAL_ALERT_JSON)";
+}
+
 LaunchRequest BuildLaunchRequest(const Alert& alert, const HandlerConfig& handler, int attempt) {
   LaunchRequest r;
   r.unit_name = UnitNameFor(handler.name, alert.instance());
@@ -76,11 +142,17 @@ LaunchRequest BuildLaunchRequest(const Alert& alert, const HandlerConfig& handle
   add("SELF_HEAL_STATUS", AlertStatusName(alert.status));
   add("SELF_HEAL_STARTS_AT", alert.starts_at_text);
   add("SELF_HEAL_ALERT_JSON", AlertJson(alert));
-  for (const auto& [name, value] : alert.labels)
-    add("SELF_HEAL_LABEL_" + EnvironmentName(name), value);
-  for (const auto& [name, value] : alert.annotations) {
-    add("SELF_HEAL_ANNOTATION_" + EnvironmentName(name), value);
-  }
+  std::vector<EnvironmentCollision> collisions = EnvironmentCollisions(alert, handler);
+  auto add_set = [&](const LabelSet& set, const std::string& prefix) {
+    for (const auto& [name, value] : set) {
+      std::string variable = prefix + EnvironmentName(name);
+      auto c = std::find_if(collisions.begin(), collisions.end(),
+                            [&](const EnvironmentCollision& e) { return e.variable == variable; });
+      if (c == collisions.end() || c->set_from == name) add(std::move(variable), value);
+    }
+  };
+  add_set(alert.labels, kLabelPrefix);
+  add_set(alert.annotations, kAnnotationPrefix);
   r.log_extra_fields = {{"SELF_HEAL_FINGERPRINT", alert.fingerprint},
                         {"SELF_HEAL_ALERTNAME", alert.alertname()},
                         {"SELF_HEAL_INSTANCE", alert.instance()},

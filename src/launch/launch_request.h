@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "alert/alert.h"
 #include "config/config.h"
@@ -23,11 +24,29 @@ std::string EnvironmentName(std::string_view name);
 // generatorURL, fingerprint), for handlers that want it whole.
 std::string AlertJson(const Alert& alert);
 
+// Several label (or annotation) names that EnvironmentName maps to one variable,
+// e.g. "a.b", "a_b" and "A_B" → SELF_HEAL_LABEL_A_B. The variable is set only from
+// the one name among them the handler matched on (AlertName=, Instance=, Label=); when
+// none (or more than one) was matched, and always for annotations, it is not set at
+// all: a name the handler did not ask for never shadows one it did, and no value wins
+// by its spelling. SELF_HEAL_ALERT_JSON always holds every label and annotation.
+struct EnvironmentCollision {
+  std::string variable;            // "SELF_HEAL_LABEL_A_B"
+  std::vector<std::string> names;  // the colliding names, in byte order
+  std::string set_from;            // the name the variable holds the value of; "" when unset
+};
+std::vector<EnvironmentCollision> EnvironmentCollisions(const Alert& alert,
+                                                        const HandlerConfig& handler);
+
+// One sentence for the journal and `simulate`: "labels 'a.b', 'A_B' map to one
+// variable SELF_HEAL_LABEL_A_B; it is not set (…)".
+std::string DescribeCollision(const EnvironmentCollision& collision);
+
 // Environment (DESIGN.md step 5): SELF_HEAL_ALERTNAME, _INSTANCE, _FINGERPRINT,
 // _ATTEMPT, _HANDLER, _STATUS, _STARTS_AT, _ALERT_JSON, _LABEL_<NAME>,
-// _ANNOTATION_<NAME>. Values are passed verbatim; when two names map to the same
-// variable the first (in sorted order) wins. LogExtraFields joins the handler's own
-// output to the audit trail.
+// _ANNOTATION_<NAME>. Values are passed verbatim; names that collide follow
+// EnvironmentCollisions. LogExtraFields joins the handler's own output to the audit
+// trail.
 LaunchRequest BuildLaunchRequest(const Alert& alert, const HandlerConfig& handler, int attempt);
 
 }  // namespace selfheal

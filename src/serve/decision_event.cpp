@@ -7,6 +7,7 @@
 
 #include "common/text.h"
 #include "http/rejection.h"
+#include "launch/launch_request.h"
 
 namespace selfheal {
 
@@ -49,6 +50,15 @@ AuditEvent DecisionEvent(const Alert& alert, const Decision& d, const std::strin
   if (d.handler) e.fields.emplace_back("HANDLER", d.handler->name);
   if (d.attempt > 0) e.fields.emplace_back("ATTEMPT", std::to_string(d.attempt));
   if (!unit.empty()) e.fields.emplace_back("UNIT", unit);
+  if (d.handler && (d.verdict == Verdict::kLaunch || d.verdict == Verdict::kDryRun)) {
+    // A label the handler cannot see under its own name is worth a warning: the
+    // handler may read an empty variable and act on that.
+    for (const EnvironmentCollision& c : EnvironmentCollisions(alert, *d.handler)) {
+      e.priority = std::min(e.priority, LOG_WARNING);
+      e.message += " Warning: " + DescribeCollision(c) + ".";
+      e.fields.emplace_back("ENV_COLLISION", c.variable);
+    }
+  }
   return e;
 }
 

@@ -92,5 +92,85 @@ TEST(LaunchRequestTest, LogExtraFieldsJoinTheAuditTrail) {
             (std::pair<std::string, std::string>{"SELF_HEAL_FINGERPRINT", "82cf4c324f050464"}));
 }
 
+// Label names that differ only in case or punctuation, or in their UTF-8 letters,
+// map to one variable (issue "The chain for real").
+Alert CollidingAlert() {
+  Alert a = SampleAlert();
+  a.labels["job"] = "nginx";
+  a.labels["JOB"] = "$(reboot)";
+  a.labels["a.b"] = "dot";
+  a.labels["a_b"] = "underscore";
+  a.labels["A_B"] = "upper";
+  a.labels["jöb"] = "umlaut";  // "ö" is two bytes: J__B
+  a.labels["j__b"] = "plain";
+  a.annotations["Summary"] = "other";  // collides with "summary"
+  return a;
+}
+
+HandlerConfig MatchingOnJob() {
+  HandlerConfig h = SampleHandler();
+  h.labels = {{"job", "nginx"}};
+  return h;
+}
+
+TEST(LaunchRequestTest, CollidingLabelIsSetOnlyFromTheNameTheHandlerMatchedOn) {
+  LaunchRequest r = BuildLaunchRequest(CollidingAlert(), MatchingOnJob(), 1);
+  EXPECT_EQ(Env(r, "SELF_HEAL_LABEL_JOB"), "nginx");
+}
+
+TEST(LaunchRequestTest, CollidingNamesNobodyMatchedOnLeaveTheVariableUnset) {
+  LaunchRequest r = BuildLaunchRequest(CollidingAlert(), MatchingOnJob(), 1);
+  EXPECT_EQ(Env(r, "SELF_HEAL_LABEL_A_B"), "<absent>");
+  EXPECT_EQ(Env(r, "SELF_HEAL_LABEL_J__B"), "<absent>");
+  EXPECT_EQ(Env(r, "SELF_HEAL_ANNOTATION_SUMMARY"), "<absent>");
+  // A name that collides with nothing is set as before.
+  EXPECT_EQ(Env(r, "SELF_HEAL_LABEL_MOUNT_POINT"), "/var");
+}
+
+TEST(LaunchRequestTest, UnmatchedHandlerNeverGetsAnyOfTheCollidingValues) {
+  LaunchRequest r = BuildLaunchRequest(CollidingAlert(), SampleHandler(), 1);  // no Label=
+  EXPECT_EQ(Env(r, "SELF_HEAL_LABEL_JOB"), "<absent>");
+  for (const auto& [name, value] : r.environment) {
+    if (name != "SELF_HEAL_ALERT_JSON") {
+      EXPECT_NE(value, "$(reboot)") << name;
+    }
+  }
+}
+
+TEST(LaunchRequestTest, AlertJsonStillCarriesEveryCollidingName) {
+  LaunchRequest r = BuildLaunchRequest(CollidingAlert(), MatchingOnJob(), 1);
+  std::string json = Env(r, "SELF_HEAL_ALERT_JSON");
+  for (const char* part :
+       {"\"JOB\":\"$(reboot)\"", "\"a.b\":\"dot\"", "\"a_b\":\"underscore\"", "\"A_B\":\"upper\"",
+        "\"j__b\":\"plain\"", ":\"umlaut\"", "\"Summary\":\"other\""}) {
+    EXPECT_NE(json.find(part), std::string::npos) << part << " in " << json;
+  }
+}
+
+TEST(LaunchRequestTest, CollisionsAreReportedInOrderWithTheNameUsed) {
+  std::vector<EnvironmentCollision> c = EnvironmentCollisions(CollidingAlert(), MatchingOnJob());
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c[0].variable, "SELF_HEAL_LABEL_A_B");
+  EXPECT_EQ(c[0].names, (std::vector<std::string>{"A_B", "a.b", "a_b"}));
+  EXPECT_EQ(c[0].set_from, "");
+  EXPECT_EQ(c[1].variable, "SELF_HEAL_LABEL_JOB");
+  EXPECT_EQ(c[1].names, (std::vector<std::string>{"JOB", "job"}));
+  EXPECT_EQ(c[1].set_from, "job");
+  EXPECT_EQ(c[2].variable, "SELF_HEAL_LABEL_J__B");
+  EXPECT_EQ(c[2].names, (std::vector<std::string>{"j__b", "jöb"}));
+  EXPECT_EQ(c[3].variable, "SELF_HEAL_ANNOTATION_SUMMARY");
+  EXPECT_EQ(c[3].set_from, "");
+  EXPECT_EQ(DescribeCollision(c[1]),
+            "labels 'JOB', 'job' map to one variable SELF_HEAL_LABEL_JOB; it holds 'job', the "
+            "label the handler matched on (all are in SELF_HEAL_ALERT_JSON)");
+}
+
+TEST(LaunchRequestTest, InstanceLabelKeepsItsVariableAgainstACollidingSpelling) {
+  Alert a = SampleAlert();
+  a.labels["INSTANCE"] = "evil:1";
+  LaunchRequest r = BuildLaunchRequest(a, SampleHandler(), 1);
+  EXPECT_EQ(Env(r, "SELF_HEAL_LABEL_INSTANCE"), "web-1:9100");
+}
+
 }  // namespace
 }  // namespace selfheal
