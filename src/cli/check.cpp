@@ -1,9 +1,35 @@
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/commands.h"
+#include "cli/unit_credentials.h"
 #include "config/config_loader.h"
 
 namespace selfheal {
+
+namespace {
+
+// What would make `serve` fail at start beyond the files themselves: the auth secret.
+// Inside the unit (ExecReload=, $CREDENTIALS_DIRECTORY set) the secret is read as serve
+// reads it; elsewhere a credential name is checked against what the unit passes (an
+// absolute path is not read: check may run as a user who cannot).
+bool SecretReachable(const Args& args, const ServerConfig& server) {
+  if (server.auth == AuthKind::kNone) return true;
+  const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
+  if (credentials && *credentials) {  // in the unit: as serve reads it
+    SecretResult secret = ReadAuthSecret(server);
+    if (secret.error.empty()) return true;
+    std::fprintf(stderr, "%s/self-heal.conf: %s\n", args.config_dir.c_str(), secret.error.c_str());
+    return false;
+  }
+  std::optional<CredentialFinding> finding = JudgeCredential(
+      server, args.config_dir + "/self-heal.conf", QueryUnitCredentials(kServiceUnit));
+  if (!finding) return true;
+  std::fprintf(stderr, "%s\n", finding->message.c_str());
+  return !finding->error;
+}
+
+}  // namespace
 
 // Like `promtool check config`: every problem as FILE:LINE: message, exit 1 if any.
 int RunCheck(const Args& args) {
@@ -16,6 +42,10 @@ int RunCheck(const Args& args) {
     return 1;
   }
   const Config& config = loaded.config;
+  if (!SecretReachable(args, config.server)) {
+    std::fprintf(stderr, "1 error(s) in %s\n", args.config_dir.c_str());
+    return 1;
+  }
   std::printf("%s: OK, %zu handler(s)\n", args.config_dir.c_str(), config.handlers.size());
   for (const HandlerConfig& h : config.handlers) {
     std::printf("  %-24s AlertName=%s, %zu instance(s), %s, MaxAttempts=%d within %s\n",

@@ -3,6 +3,12 @@
 // signals are blocked before that thread starts so that only sigtimedwait() here
 // sees them. On the way out the server is quiesced: connections still queued on the
 // socket stay with systemd, which starts us again for them (Accept=no).
+//
+// SIGHUP (ExecReload=, after `self-heal check`) reloads the configuration on this
+// thread; the request thread picks the new one up at its next request (an atomic
+// pointer), so a request is decided with one config from start to end. Every config
+// applied stays allocated until exit: a request may still hold the previous one, and
+// a serve lives minutes, its reloads are few.
 #include <signal.h>
 #include <syslog.h>
 #include <systemd/sd-daemon.h>
@@ -12,6 +18,7 @@
 #include <climits>
 #include <cstdio>
 #include <ctime>
+#include <list>
 
 #include "cli/commands.h"
 #include "config/config_loader.h"
@@ -20,6 +27,7 @@
 #include "journal/sinks.h"
 #include "launch/systemd_launcher.h"
 #include "serve/aftermath.h"
+#include "serve/reload.h"
 #include "serve/webhook_service.h"
 #include "state/sqlite_store.h"
 
@@ -76,6 +84,30 @@ int Fatal(JournalSink& journal, EventType type, const std::string& message) {
   return 1;
 }
 
+// `systemctl reload`: tells systemd while it reloads, applies the config whole or
+// keeps the running one, and journals which. Returns the config now in force.
+const Config* Reload(const Args& args, const Config& running, std::list<Config>& applied,
+                     WebhookService& service, Aftermath& aftermath, JournalSink& journal) {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=Reloading %s",
+             static_cast<unsigned long long>(now.tv_sec) * 1000000ULL +
+                 static_cast<unsigned long long>(now.tv_nsec / 1000),
+             args.config_dir.c_str());
+  LoadedConfig loaded = LoadConfig(args.config_dir);
+  ReloadVerdict verdict = JudgeReload(running, loaded, args.config_dir);
+  for (const AuditEvent& e : verdict.events) journal.Write(e);
+  const Config* current = &running;
+  if (verdict.apply) {
+    applied.push_back(std::move(loaded.config));
+    current = &applied.back();
+    service.UseConfig(*current);
+    aftermath.UseServerConfig(current->server);
+  }
+  sd_notifyf(0, "READY=1\nSTATUS=%s", verdict.status.c_str());
+  return current;
+}
+
 }  // namespace
 
 int RunServe(const Args& args) {
@@ -114,6 +146,7 @@ int RunServe(const Args& args) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);  // reload, never a stop: see Reload()
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   // Two connections to the store: one for the request thread, one for this thread's
@@ -153,16 +186,26 @@ int RunServe(const Args& args) {
   // deliverer (a broken config, an upgrade) are handed over once per start.
   aftermath.WakeIfPending();
 
-  std::string why = "idle for " + FormatTimespan(config.server.idle_timeout);
+  const Config* current = &config;
+  std::list<Config> applied;
+  std::string why;
   const timespec tick{0, 100 * 1000 * 1000};
   for (;;) {
     int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig == SIGHUP) {
+      current = Reload(args, *current, applied, service, aftermath, journal);
+      state_changed = true;
+      continue;
+    }
     if (sig > 0) {
       why = std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
     if (state_changed.exchange(false)) aftermath.Publish(clock.Now());
-    if (server.value()->IdleFor(config.server.idle_timeout)) break;
+    if (server.value()->IdleFor(current->server.idle_timeout)) {
+      why = "idle for " + FormatTimespan(current->server.idle_timeout);
+      break;
+    }
   }
   sd_notifyf(0, "STOPPING=1\nSTATUS=Stopping: %s", why.c_str());
   server.value()->Quiesce(std::chrono::seconds(5));

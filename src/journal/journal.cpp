@@ -28,6 +28,8 @@ std::string_view MessageId(EventType type) {
       return "1a18ddbcd8854a9eb9581ee1f510f844";
     case EventType::kOperatorAction:
       return "9782b2831f8c463d80c794b282174bb0";
+    case EventType::kConfigReloaded:
+      return "3f0973eb6345439f8f01a769a88c177f";
   }
   return "00000000000000000000000000000000";
 }

@@ -22,6 +22,7 @@ enum class EventType {
   kEscalation,       // a breaker opened: queued, delivered or failed
   kOperatorAction,   // reset, pause, resume
   kWebhookReceived,  // a valid webhook, before its alerts are decided
+  kConfigReloaded,   // `systemctl reload`: the configuration applied or refused
 };
 
 // The fixed MESSAGE_ID (32 lowercase hex) of each event type; see self-heal.catalog.

@@ -20,21 +20,21 @@ void Aftermath::WakeIfPending() {
 }
 
 void Aftermath::Publish(TimePoint now) {
-  if (server_.metrics_textfile.empty()) return;
+  if (server_->metrics_textfile.empty()) return;
   // node_exporter's textfile directory is optional (no node_exporter on this host):
   // without it there is nobody to publish to, and nothing to warn about each time.
   std::error_code ec;
-  if (!std::filesystem::is_directory(std::filesystem::path(server_.metrics_textfile).parent_path(),
+  if (!std::filesystem::is_directory(std::filesystem::path(server_->metrics_textfile).parent_path(),
                                      ec)) {
     return;
   }
   auto totals = totals_.ReadTotals();
   auto status = totals_.ListStatus(now);
   Status written = totals.ok() && status.ok()
-                       ? WriteTextfileAtomically(server_.metrics_textfile,
+                       ? WriteTextfileAtomically(server_->metrics_textfile,
                                                  FormatMetrics(totals.value(), status.value()))
                        : Status(Error{Errc::kUnavailable, "Failed to write metrics to '" +
-                                                              server_.metrics_textfile +
+                                                              server_->metrics_textfile +
                                                               "': cannot read the state store"});
   if (!written.ok()) {
     journal_.Write(AuditEvent{EventType::kStoreError,

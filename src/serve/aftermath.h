@@ -20,7 +20,7 @@ class Aftermath {
             std::string wake_path)
       : outbox_(outbox),
         totals_(totals),
-        server_(server),
+        server_(&server),
         journal_(journal),
         wake_path_(std::move(wake_path)) {}
 
@@ -32,10 +32,14 @@ class Aftermath {
   // to write is journaled at warning.
   void Publish(TimePoint now);
 
+  // The settings to publish with from now on (`systemctl reload`); `server` must
+  // outlive this. Same thread as Publish.
+  void UseServerConfig(const ServerConfig& server) { server_ = &server; }
+
  private:
   Outbox& outbox_;
   OperatorStore& totals_;
-  const ServerConfig& server_;
+  const ServerConfig* server_;
   JournalSink& journal_;
   std::string wake_path_;
 };

@@ -42,7 +42,7 @@ void AppendDecision(std::string& out, const Alert& alert, const Decision& d) {
 WebhookService::WebhookService(const Config& config, Store& store, Launcher* launcher,
                                JournalSink& journal, const WallClock& clock,
                                const ParseLimits& limits)
-    : config_(config),
+    : config_(&config),
       store_(store),
       launcher_(launcher),
       journal_(journal),
@@ -54,6 +54,8 @@ void WebhookService::SetResultRecorder(std::vector<std::string> argv) {
 }
 
 void WebhookService::SetDeliveryWake(std::string wake_path) { wake_path_ = std::move(wake_path); }
+
+void WebhookService::UseConfig(const Config& config) { config_.store(&config); }
 
 void WebhookService::SetOnStateChanged(std::function<void()> callback) {
   on_state_changed_ = std::move(callback);
@@ -162,10 +164,11 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
     return ErrorResponse(status, parsed.error().message);
   }
   journal_.Write(ReceivedEvent(parsed.value(), request.remote));
+  const Config& config = *config_.load();  // one config for the whole request
   std::string decisions = "[";
   for (const Alert& alert : parsed.value().alerts) {
     TimePoint now = clock_.Now();
-    Expected<History> history = store_.LoadHistory(alert, CandidateHandlers(alert, config_), now);
+    Expected<History> history = store_.LoadHistory(alert, CandidateHandlers(alert, config), now);
     if (!history.ok()) {
       // Whatever the store says, the decision could not be made now: a retry can help.
       const int status = StatusFor(Errc::kUnavailable);
@@ -174,13 +177,13 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
       return ErrorResponse(status, "state store unavailable; retry");
     }
     ForgetRunsThatNeverStarted(alert, history.value(), request.remote);
-    Decision decision = Decide(alert, config_, history.value(), now);
+    Decision decision = Decide(alert, config, history.value(), now);
     if (decision.verdict == Verdict::kLaunch && launcher_) SkipIfUnitActive(alert, decision);
     std::optional<EscalationFacts> escalation;
     std::optional<Escalation> outbox_row;
     if (decision.escalate && decision.handler) {
       escalation = FactsFor(alert, decision, history.value(), now);
-      outbox_row = OutboxRowOf(*escalation, config_.server);
+      outbox_row = OutboxRowOf(*escalation, config.server);
     }
     if (Status recorded = store_.Record(alert, decision, now, outbox_row ? &*outbox_row : nullptr);
         !recorded.ok()) {

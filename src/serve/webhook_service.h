@@ -3,6 +3,7 @@
 // and nothing of SQLite or systemd (the Store and Launcher seams do).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -43,12 +44,17 @@ class WebhookService {
   // (the caller refreshes the metrics off the request path).
   void SetOnStateChanged(std::function<void()> callback);
 
+  // Decides the requests from now on with `config` (`systemctl reload`). Safe from any
+  // thread: a request being decided finishes with the config it started with, so
+  // `config` and every config it replaces must outlive the service.
+  void UseConfig(const Config& config);
+
  private:
   void ForgetRunsThatNeverStarted(const Alert& alert, History& history, const std::string& remote);
   void SkipIfUnitActive(const Alert& alert, Decision& decision);
   bool Launch(const Alert& alert, Decision& decision, const std::string& remote, TimePoint now);
 
-  const Config& config_;
+  std::atomic<const Config*> config_;
   Store& store_;
   Launcher* launcher_;
   JournalSink& journal_;
