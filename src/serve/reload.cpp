@@ -29,7 +29,10 @@ ReloadVerdict Refuse(ReloadVerdict v, const std::string& config_dir, const std::
 
 }  // namespace
 
-std::vector<std::string> ListenerSettingsChanged(const ServerConfig& a, const ServerConfig& b) {
+std::vector<std::string> ListenerSettingsChanged(const ServerConfig& running,
+                                                 const ServerConfig& loaded) {
+  const ServerConfig& a = running;
+  const ServerConfig& b = loaded;
   std::vector<std::string> out;
   if (a.webhook_path != b.webhook_path) out.emplace_back("Server.WebhookPath");
   if (a.max_body_bytes != b.max_body_bytes) out.emplace_back("Server.MaxBodyBytes");
