@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "state/records.h"
+
 namespace selfheal {
 
 std::string_view VerdictName(Verdict verdict) {
@@ -62,6 +64,13 @@ int AttemptsInWindow(const KeyState& key, const HandlerConfig& handler, TimePoin
   }));
 }
 
+// Why the budget is still in use after an exit 0: said, never decided on.
+std::string NotHealedNote(const KeyState& key, const HandlerConfig& handler) {
+  if (key.last_result != kNotHealedResult) return "";
+  return "; the last attempt exited 0 but its alert did not resolve within VerifySec=" +
+         FormatTimespan(handler.verify) + " (not healed)";
+}
+
 // The rules that need history, once a handler has been chosen.
 Decision DecideForHandler(const Alert& alert, const HandlerConfig& handler, const Config& config,
                           const History& history, TimePoint now) {
@@ -94,7 +103,8 @@ Decision DecideForHandler(const Alert& alert, const HandlerConfig& handler, cons
   if (used >= handler.max_attempts) {
     Decision d = Make(Verdict::kBreakerOpen, &handler,
                       std::to_string(used) + " of " + std::to_string(handler.max_attempts) +
-                          " attempts used within " + FormatTimespan(handler.window));
+                          " attempts used within " + FormatTimespan(handler.window) +
+                          NotHealedNote(key, handler));
     d.opens_breaker = true;
     d.escalate = true;
     return d;
@@ -109,7 +119,8 @@ Decision DecideForHandler(const Alert& alert, const HandlerConfig& handler, cons
   d.reason = (d.verdict == Verdict::kDryRun ? "would run attempt " : "attempt ") +
              std::to_string(d.attempt) + " of " + std::to_string(handler.max_attempts) +
              " within " + FormatTimespan(handler.window) +
-             (d.verdict == Verdict::kDryRun ? " (Mode=dry-run)" : "");
+             (d.verdict == Verdict::kDryRun ? " (Mode=dry-run)" : "") +
+             NotHealedNote(key, handler);
   return d;
 }
 
