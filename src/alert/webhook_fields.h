@@ -57,9 +57,17 @@ constexpr std::array<std::string_view, kFieldCount> kFieldNames = {"",
                                                                    "generatorURL",
                                                                    "fingerprint"};
 
-constexpr Field kTopFields[] = {kVersion,     kStatus,         kAlerts,       kReceiver,
-                                kGroupKey,    kGroupLabels,    kCommonLabels, kCommonAnnotations,
-                                kExternalUrl, kTruncatedAlerts, kNotificationReason};
+constexpr Field kTopFields[] = {kVersion,
+                                kStatus,
+                                kAlerts,
+                                kReceiver,
+                                kGroupKey,
+                                kGroupLabels,
+                                kCommonLabels,
+                                kCommonAnnotations,
+                                kExternalUrl,
+                                kTruncatedAlerts,
+                                kNotificationReason};
 constexpr Field kRequiredTopFields[] = {kVersion, kStatus, kAlerts, kReceiver, kGroupKey};
 constexpr Field kAlertFields[] = {kAlertStatus, kLabels,       kAnnotations, kStartsAt,
                                   kEndsAt,      kGeneratorUrl, kFingerprint};

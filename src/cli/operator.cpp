@@ -101,12 +101,12 @@ int RunStatus(const Args& args) {
   if (rows.value().empty())
     std::printf("No attempts recorded.\n");
   else
-    std::printf("%-20s %-24s %-8s %-8s %-22s %-25s %-25s %s\n", "HANDLER", "INSTANCE",
-                "ATTEMPTS", "BREAKER", "LAST RESULT", "LAST TIME", "RESOLVE BY", "RUNNING UNIT");
+    std::printf("%-20s %-24s %-8s %-8s %-22s %-25s %-25s %s\n", "HANDLER", "INSTANCE", "ATTEMPTS",
+                "BREAKER", "LAST RESULT", "LAST TIME", "RESOLVE BY", "RUNNING UNIT");
   for (const KeyStatus& k : rows.value()) {
     // An exit 0 is only the handler's word: say that the world has not answered yet.
     const bool awaiting = k.last_result == "done";
-    const std::string result = awaiting               ? "done, awaiting resolve"
+    const std::string result = awaiting                ? "done, awaiting resolve"
                                : k.last_result.empty() ? "-"
                                                        : k.last_result;
     const bool deadline = awaiting || k.last_result == "not-healed";

@@ -119,8 +119,7 @@ Decision DecideForHandler(const Alert& alert, const HandlerConfig& handler, cons
   d.reason = (d.verdict == Verdict::kDryRun ? "would run attempt " : "attempt ") +
              std::to_string(d.attempt) + " of " + std::to_string(handler.max_attempts) +
              " within " + FormatTimespan(handler.window) +
-             (d.verdict == Verdict::kDryRun ? " (Mode=dry-run)" : "") +
-             NotHealedNote(key, handler);
+             (d.verdict == Verdict::kDryRun ? " (Mode=dry-run)" : "") + NotHealedNote(key, handler);
   return d;
 }
 

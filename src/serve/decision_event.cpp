@@ -52,8 +52,8 @@ AuditEvent DecisionEvent(const Alert& alert, const Decision& d, const std::strin
   return e;
 }
 
-AuditEvent ResolvedEvent(const Alert& alert, const Decision& decision,
-                         const ResolveCredit& credit, const std::string& remote, TimePoint now) {
+AuditEvent ResolvedEvent(const Alert& alert, const Decision& decision, const ResolveCredit& credit,
+                         const std::string& remote, TimePoint now) {
   using Kind = ResolveCredit::Kind;
   Decision d = decision;
   const auto seconds =
@@ -88,7 +88,8 @@ AuditEvent ResolvedEvent(const Alert& alert, const Decision& decision,
   e.fields.emplace_back(
       "VERIFY_SEC",
       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(credit.verify).count()));
-  if (credit.verify_until) e.fields.emplace_back("VERIFY_UNTIL", FormatRfc3339(*credit.verify_until));
+  if (credit.verify_until)
+    e.fields.emplace_back("VERIFY_UNTIL", FormatRfc3339(*credit.verify_until));
   return e;
 }
 

@@ -31,8 +31,8 @@ AuditEvent DecisionEvent(const Alert& alert, const Decision& decision, const std
 // CREDIT (CreditName), and, unless kNone, ATTEMPT, TIME_TO_RESOLVE_SEC (whole seconds
 // from the attempt's launch to `now`), VERIFY_SEC and, once it finished, VERIFY_UNTIL.
 // Priority notice when healed, warning when too late, info otherwise.
-AuditEvent ResolvedEvent(const Alert& alert, const Decision& decision,
-                         const ResolveCredit& credit, const std::string& remote, TimePoint now);
+AuditEvent ResolvedEvent(const Alert& alert, const Decision& decision, const ResolveCredit& credit,
+                         const std::string& remote, TimePoint now);
 
 // systemd did not start the handler's unit (priority err). It is the alert's one
 // decision entry (DECISION=launch: the attempt counts) unless `retried`: then the

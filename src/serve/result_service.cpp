@@ -54,10 +54,9 @@ AuditEvent ResultEvent(const RunResult& result, const Alert& alert, const Result
     event.message += " No unfinished attempt matched (reset meanwhile?).";
   } else if (effect.healed && effect.resolved_at) {
     // Its alert resolved while it ran: the world agrees, so it is healed now.
-    auto seconds =
-        std::chrono::duration_cast<std::chrono::seconds>(*effect.resolved_at -
-                                                         (result.finished_at - effect.duration))
-            .count();
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                       *effect.resolved_at - (result.finished_at - effect.duration))
+                       .count();
     event.message += " Its alert had resolved while it ran (" + std::to_string(seconds) +
                      " s after launch): healed, the budget is reset.";
     event.fields.emplace_back("HEALED", "1");

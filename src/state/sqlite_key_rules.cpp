@@ -85,7 +85,7 @@ std::string NewestRun::LastResult() const {
       return "lost";
     case State::kFinished:
       return verify_passed && outcome == OutcomeName(Outcome::kDone) ? std::string(kNotHealedResult)
-                                                                      : outcome;
+                                                                     : outcome;
   }
   return outcome;
 }
@@ -127,8 +127,8 @@ Status Heal(Transaction& tx, const std::string& handler, const std::string& inst
             TimePoint resolved_at) {
   Query healed = tx.Sql("UPDATE attempts SET outcome = ?2, resolved_at = ?3 WHERE id = ?1");
   if (Status s = healed.Bind(id, kHealedResult, resolved_at).Run(); !s.ok()) return s;
-  Query forget = tx.Sql(
-      "UPDATE attempts SET counts = 0 WHERE handler = ?1 AND instance = ?2 AND counts = 1");
+  Query forget =
+      tx.Sql("UPDATE attempts SET counts = 0 WHERE handler = ?1 AND instance = ?2 AND counts = 1");
   if (Status s = forget.Bind(handler, instance).Run(); !s.ok()) return s;
   Query close = tx.Sql("DELETE FROM breakers WHERE handler = ?1 AND instance = ?2");
   return close.Bind(handler, instance).Run();
@@ -147,8 +147,8 @@ Expected<ResolveCredit> CreditResolve(Transaction& tx, const std::string& handle
   credit.verify_until = run.verify_until;
   if (run.state == NewestRun::State::kRunning) {
     // The first resolve is the one that counts; Alertmanager may send it again.
-    Query remember = tx.Sql(
-        "UPDATE attempts SET resolved_at = COALESCE(resolved_at, ?2) WHERE id = ?1");
+    Query remember =
+        tx.Sql("UPDATE attempts SET resolved_at = COALESCE(resolved_at, ?2) WHERE id = ?1");
     if (Status s = remember.Bind(run.id, now).Run(); !s.ok()) return s.error();
     credit.kind = ResolveCredit::Kind::kAwaitingExit;
   } else if (run.state == NewestRun::State::kFinished &&

@@ -207,8 +207,8 @@ Expected<ResolveCredit> SqliteStore::CreditResolved(const Alert& alert, const De
                                                     TimePoint now) {
   if (!d.handler || d.verdict != Verdict::kResolved) return ResolveCredit{};
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "credit the resolve of '" + EscapeForLog(alert.alertname(), 200) +
-                           "' to " + KeyText({d.handler->name, alert.instance()}));
+  Transaction tx(*db_, "credit the resolve of '" + EscapeForLog(alert.alertname(), 200) + "' to " +
+                           KeyText({d.handler->name, alert.instance()}));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s.error();
   Expected<ResolveCredit> credit =
       state_internal::CreditResolve(tx, d.handler->name, alert.instance(), now);

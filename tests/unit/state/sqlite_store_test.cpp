@@ -245,8 +245,7 @@ TEST_F(SqliteStoreTest, DoneWithoutResolveIsNotHealedAfterVerifySecAndOpensTheBr
   EXPECT_EQ(d.verdict, Verdict::kBreakerOpen);
   EXPECT_TRUE(d.opens_breaker);
   EXPECT_TRUE(d.escalate);
-  EXPECT_NE(d.reason.find("did not resolve within VerifySec=15min (not healed)"),
-            std::string::npos)
+  EXPECT_NE(d.reason.find("did not resolve within VerifySec=15min (not healed)"), std::string::npos)
       << d.reason;
   Escalation row = EscalationRow("disk", "web-1:9100", kT0 + 90min);
   ASSERT_TRUE(store_->Record(alert_, d, kT0 + 90min, &row).ok());
