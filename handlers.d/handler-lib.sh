@@ -11,7 +11,8 @@
 #   exit "$SH_HEALED"
 #
 # Exit codes (the handler contract; see DESIGN.md):
-#   SH_HEALED=0          healed: the budget for (handler, instance) is reset
+#   SH_HEALED=0          done: healed, and the budget for (handler, instance) reset,
+#                        once the alert resolves within the handler's VerifySec=
 #   SH_FAILED=1          failed, retry allowed: the attempt counts
 #   SH_GIVE_UP=2         give up now: the breaker opens at once and a human is told
 #   SH_NOT_APPLICABLE=3  nothing to do here: recorded, does not count
@@ -243,7 +244,7 @@ _sh_install_exit_trap() {
 # fine too: paths are restored in reverse order, so the earlier copy wins there as well.)
 #
 # The first successful call installs an EXIT trap (chaining any existing one): when the
-# handler exits with any status other than 0 (healed) or 3 (not applicable) — 1, 2, a
+# handler exits with any status other than 0 (done) or 3 (not applicable) — 1, 2, a
 # `set -e` death (exit 1, see above), a signal (SIGTERM when TimeoutSec= is reached:
 # exit 143) — every recorded path is put back as it was, the handler's status is kept,
 # and what happened is logged. If the restore itself fails, the status becomes 2 (give

@@ -47,6 +47,10 @@ struct Webhook {
   std::string external_url;
   std::string group_key;
   int64_t truncated_alerts = 0;
+  // Why Alertmanager sent this notification ("first notification", "repeat interval
+  // elapsed", "all alerts resolved", …), from Alertmanager 0.32 on; "" when absent.
+  // Only journaled: nothing is decided on it.
+  std::string notification_reason;
 };
 
 const char* AlertStatusName(AlertStatus status);  // "firing" / "resolved"

@@ -23,6 +23,7 @@ enum Field : uint8_t {
   kCommonAnnotations,
   kExternalUrl,
   kTruncatedAlerts,
+  kNotificationReason,
   // In an alert.
   kAlertStatus,
   kLabels,
@@ -47,6 +48,7 @@ constexpr std::array<std::string_view, kFieldCount> kFieldNames = {"",
                                                                    "commonAnnotations",
                                                                    "externalURL",
                                                                    "truncatedAlerts",
+                                                                   "notification_reason",
                                                                    "status",
                                                                    "labels",
                                                                    "annotations",
@@ -55,9 +57,17 @@ constexpr std::array<std::string_view, kFieldCount> kFieldNames = {"",
                                                                    "generatorURL",
                                                                    "fingerprint"};
 
-constexpr Field kTopFields[] = {kVersion,     kStatus,         kAlerts,       kReceiver,
-                                kGroupKey,    kGroupLabels,    kCommonLabels, kCommonAnnotations,
-                                kExternalUrl, kTruncatedAlerts};
+constexpr Field kTopFields[] = {kVersion,
+                                kStatus,
+                                kAlerts,
+                                kReceiver,
+                                kGroupKey,
+                                kGroupLabels,
+                                kCommonLabels,
+                                kCommonAnnotations,
+                                kExternalUrl,
+                                kTruncatedAlerts,
+                                kNotificationReason};
 constexpr Field kRequiredTopFields[] = {kVersion, kStatus, kAlerts, kReceiver, kGroupKey};
 constexpr Field kAlertFields[] = {kAlertStatus, kLabels,       kAnnotations, kStartsAt,
                                   kEndsAt,      kGeneratorUrl, kFingerprint};

@@ -290,6 +290,9 @@ bool WebhookSaxReader::TopString(std::string_view s) {
     case kExternalUrl:
       ok = Keep(s, &webhook_.external_url);
       break;
+    case kNotificationReason:
+      ok = Keep(s, &webhook_.notification_reason);
+      break;
     default:
       return TypeError("a string");
   }

@@ -83,6 +83,16 @@ int RunStatus(const Args& args) {
         out += "null";
       else
         AppendJsonString(out, k.running_unit);
+      out += ",\"verify_until\":";
+      if (k.verify_until)
+        AppendJsonString(out, FormatRfc3339(*k.verify_until));
+      else
+        out += "null";
+      out += ",\"resolved_at\":";
+      if (k.resolved_at)
+        AppendJsonString(out, FormatRfc3339(*k.resolved_at));
+      else
+        out += "null";
       out += "}\n";
       std::fputs(out.c_str(), stdout);
     }
@@ -91,14 +101,21 @@ int RunStatus(const Args& args) {
   if (rows.value().empty())
     std::printf("No attempts recorded.\n");
   else
-    std::printf("%-20s %-24s %-8s %-8s %-15s %-25s %s\n", "HANDLER", "INSTANCE", "ATTEMPTS",
-                "BREAKER", "LAST RESULT", "LAST TIME", "RUNNING UNIT");
+    std::printf("%-20s %-24s %-8s %-8s %-22s %-25s %-25s %s\n", "HANDLER", "INSTANCE", "ATTEMPTS",
+                "BREAKER", "LAST RESULT", "LAST TIME", "RESOLVE BY", "RUNNING UNIT");
   for (const KeyStatus& k : rows.value()) {
-    std::printf(
-        "%-20s %-24s %-8d %-8s %-15s %-25s %s\n", k.handler.c_str(),
-        EscapeForLog(k.instance, 24).c_str(), k.attempts_in_window,
-        k.breaker_open ? "open" : "closed", k.last_result.empty() ? "-" : k.last_result.c_str(),
-        OptionalTime(k.last_time).c_str(), k.running_unit.empty() ? "-" : k.running_unit.c_str());
+    // An exit 0 is only the handler's word: say that the world has not answered yet.
+    const bool awaiting = k.last_result == "done";
+    const std::string result = awaiting                ? "done, awaiting resolve"
+                               : k.last_result.empty() ? "-"
+                                                       : k.last_result;
+    const bool deadline = awaiting || k.last_result == "not-healed";
+    std::printf("%-20s %-24s %-8d %-8s %-22s %-25s %-25s %s\n", k.handler.c_str(),
+                EscapeForLog(k.instance, 24).c_str(), k.attempts_in_window,
+                k.breaker_open ? "open" : "closed", result.c_str(),
+                OptionalTime(k.last_time).c_str(),
+                deadline ? OptionalTime(k.verify_until).c_str() : "-",
+                k.running_unit.empty() ? "-" : k.running_unit.c_str());
   }
   if (!pending.value().empty()) {
     std::printf("\n%zu escalation(s) not yet delivered:\n", pending.value().size());

@@ -58,6 +58,11 @@ struct HandlerConfig {
   // [Limit]
   int max_attempts = 3;                     // MaxAttempts=
   Duration window = std::chrono::hours(4);  // Window=
+  // VerifySec=: how long after an exit 0 the alert has to resolve for the attempt to
+  // count as healed. 15 min outlasts a rule evaluation (up to 1 min), Prometheus's
+  // resend and Alertmanager's group_interval (5 min by default) before it sends the
+  // resolved notification, with room for the service to settle and a retried POST.
+  Duration verify = std::chrono::minutes(15);
 };
 
 struct Config {

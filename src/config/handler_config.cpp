@@ -100,6 +100,9 @@ std::vector<KeyRule> HandlerRules(HandlerConfig& h) {
       {"Limit", "Window",
        SetTimespan(&h.window, Duration(1), "a time span greater than 0, such as 30min or 4h"),
        ResetTo(&h.window, d.window)},
+      {"Limit", "VerifySec",
+       SetTimespan(&h.verify, Duration(1), "a time span greater than 0, such as 15min"),
+       ResetTo(&h.verify, d.verify)},
   };
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/text.h"
 #include "state/dedup.h"
+#include "state/records.h"
 
 namespace selfheal {
 
@@ -87,6 +88,13 @@ std::string DuplicateReason(const Alert& alert, const History& history, CopyKind
          "' had not sent it since: a copy from another Alertmanager of an HA set";
 }
 
+// Why the budget is still in use after an exit 0: said, never decided on.
+std::string NotHealedNote(const KeyState& key, const HandlerConfig& handler) {
+  if (key.last_result != kNotHealedResult) return "";
+  return "; the last attempt exited 0 but its alert did not resolve within VerifySec=" +
+         FormatTimespan(handler.verify) + " (not healed)";
+}
+
 // The rules that need history, once a handler has been chosen.
 Decision DecideForHandler(const Alert& alert, const HandlerConfig& handler, const Config& config,
                           const History& history, TimePoint now) {
@@ -116,7 +124,8 @@ Decision DecideForHandler(const Alert& alert, const HandlerConfig& handler, cons
   if (used >= handler.max_attempts) {
     Decision d = Make(Verdict::kBreakerOpen, &handler,
                       std::to_string(used) + " of " + std::to_string(handler.max_attempts) +
-                          " attempts used within " + FormatTimespan(handler.window));
+                          " attempts used within " + FormatTimespan(handler.window) +
+                          NotHealedNote(key, handler));
     d.opens_breaker = true;
     d.escalate = true;
     return d;
@@ -131,7 +140,7 @@ Decision DecideForHandler(const Alert& alert, const HandlerConfig& handler, cons
   d.reason = (d.verdict == Verdict::kDryRun ? "would run attempt " : "attempt ") +
              std::to_string(d.attempt) + " of " + std::to_string(handler.max_attempts) +
              " within " + FormatTimespan(handler.window) +
-             (d.verdict == Verdict::kDryRun ? " (Mode=dry-run)" : "");
+             (d.verdict == Verdict::kDryRun ? " (Mode=dry-run)" : "") + NotHealedNote(key, handler);
   return d;
 }
 

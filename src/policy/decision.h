@@ -35,8 +35,9 @@ struct KeyState {
   bool run_active = false;                     // a unit for this key is running now
   std::optional<TimePoint> breaker_opened_at;  // set while the breaker is open
   bool escalated = false;                      // the escalation for this opening was queued
-  std::string last_result;  // of the newest attempt: an OutcomeName, "running" or "lost"
-                            // ("" when unknown); only reported, never decided on
+  std::string last_result;  // of the newest attempt: an OutcomeName, "healed", "not-healed",
+                            // "running" or "lost" ("" when unknown); only reported, never
+                            // decided on
 };
 
 // The current round of one notification (fingerprint, startsAt): the copies that are

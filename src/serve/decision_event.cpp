@@ -62,6 +62,47 @@ AuditEvent DecisionEvent(const Alert& alert, const Decision& d, const std::strin
   return e;
 }
 
+AuditEvent ResolvedEvent(const Alert& alert, const Decision& decision, const ResolveCredit& credit,
+                         const std::string& remote, TimePoint now) {
+  using Kind = ResolveCredit::Kind;
+  Decision d = decision;
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(now - credit.started_at).count();
+  const std::string attempt = "attempt " + std::to_string(credit.attempt);
+  const std::string after = std::to_string(seconds) + " s after " + attempt + " was launched";
+  const std::string verify = "VerifySec=" + FormatTimespan(credit.verify);
+  switch (credit.kind) {
+    case Kind::kNone:
+      d.reason += "; no attempt awaits it";
+      break;
+    case Kind::kHealed:
+      d.reason = "resolved " + after + ", within " + verify + " of its exit 0: " + attempt +
+                 " healed, the budget of '" + d.handler->name + "' is reset";
+      break;
+    case Kind::kAwaitingExit:
+      d.reason = "resolved " + after + ", while it still runs: an exit 0 will be healed at once";
+      break;
+    case Kind::kTooLate:
+      d.reason = "resolved " + after + ", later than " + verify + " after its exit 0 (at " +
+                 FormatRfc3339(*credit.verify_until) + "): not credited, " + attempt +
+                 " stays not healed";
+      break;
+  }
+  AuditEvent e = DecisionEvent(alert, d, remote, "");
+  e.fields.emplace_back("CREDIT", CreditName(credit.kind));
+  if (credit.kind == Kind::kNone) return e;
+  if (credit.kind == Kind::kHealed) e.priority = LOG_NOTICE;
+  if (credit.kind == Kind::kTooLate) e.priority = LOG_WARNING;
+  e.fields.emplace_back("ATTEMPT", std::to_string(credit.attempt));
+  e.fields.emplace_back("TIME_TO_RESOLVE_SEC", std::to_string(seconds));
+  e.fields.emplace_back(
+      "VERIFY_SEC",
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(credit.verify).count()));
+  if (credit.verify_until)
+    e.fields.emplace_back("VERIFY_UNTIL", FormatRfc3339(*credit.verify_until));
+  return e;
+}
+
 AuditEvent LaunchFailedEvent(const Alert& alert, const Decision& decision,
                              const std::string& remote, const std::string& unit,
                              const std::string& error, bool retried) {
@@ -106,6 +147,10 @@ AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote) {
                  "instance]) so that each instance gets its own notification, or raise "
                  "max_alerts in the webhook_config.";
     e.fields.emplace_back("TRUNCATED_ALERTS", std::to_string(webhook.truncated_alerts));
+  }
+  if (!webhook.notification_reason.empty()) {
+    e.message += " Alertmanager's reason: '" + EscapeForLog(webhook.notification_reason, 80) + "'.";
+    e.fields.emplace_back("NOTIFICATION_REASON", webhook.notification_reason);
   }
   std::vector<std::string> seen;
   for (const Alert& a : webhook.alerts) {

@@ -8,13 +8,15 @@
 #include "http/server.h"
 #include "journal/journal.h"
 #include "policy/decision.h"
+#include "state/records.h"
 
 namespace selfheal {
 
 // One entry per valid webhook, before its alerts are decided: who sent it, for which
 // receiver, how many alerts of each status, and FINGERPRINT once per distinct alert
 // fingerprint (a repeated journal field), so that `journalctl SELF_HEAL_FINGERPRINT=`
-// starts each alert's story with its receipt. Priority info.
+// starts each alert's story with its receipt; NOTIFICATION_REASON when Alertmanager
+// said why it sent it (0.32 and later). Priority info.
 AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote);
 
 // One entry per decided alert: MESSAGE names alert, instance, decision and reason;
@@ -23,6 +25,14 @@ AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote);
 // for breaker-open and instance-not-allowed, info otherwise.
 AuditEvent DecisionEvent(const Alert& alert, const Decision& decision, const std::string& remote,
                          const std::string& unit);
+
+// The decision entry of a resolved alert whose handler matched: DecisionEvent with what
+// the resolve did to the newest attempt (the store's `credit`) in the reason and in
+// CREDIT (CreditName), and, unless kNone, ATTEMPT, TIME_TO_RESOLVE_SEC (whole seconds
+// from the attempt's launch to `now`), VERIFY_SEC and, once it finished, VERIFY_UNTIL.
+// Priority notice when healed, warning when too late, info otherwise.
+AuditEvent ResolvedEvent(const Alert& alert, const Decision& decision, const ResolveCredit& credit,
+                         const std::string& remote, TimePoint now);
 
 // systemd did not start the handler's unit (priority err). It is the alert's one
 // decision entry (DECISION=launch: the attempt counts) unless `retried`: then the

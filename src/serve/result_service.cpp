@@ -12,7 +12,7 @@ namespace {
 
 int PriorityOf(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kHealed:
+    case Outcome::kDone:
       return LOG_NOTICE;
     case Outcome::kFailed:
       return LOG_WARNING;
@@ -50,7 +50,21 @@ AuditEvent ResultEvent(const RunResult& result, const Alert& alert, const Result
                     {"DURATION_MS", std::to_string(duration_ms)},
                     {"ATTEMPT", std::to_string(effect.attempt)},
                     {"INVOCATION_ID", result.invocation_id}}};
-  if (!effect.found_attempt) event.message += " No unfinished attempt matched (reset meanwhile?).";
+  if (!effect.found_attempt) {
+    event.message += " No unfinished attempt matched (reset meanwhile?).";
+  } else if (effect.healed && effect.resolved_at) {
+    // Its alert resolved while it ran: the world agrees, so it is healed now.
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                       *effect.resolved_at - (result.finished_at - effect.duration))
+                       .count();
+    event.message += " Its alert had resolved while it ran (" + std::to_string(seconds) +
+                     " s after launch): healed, the budget is reset.";
+    event.fields.emplace_back("HEALED", "1");
+  } else if (effect.verify_until) {
+    event.message += " Healed only if its alert resolves by " +
+                     FormatRfc3339(*effect.verify_until) + " (VerifySec=).";
+    event.fields.emplace_back("VERIFY_UNTIL", FormatRfc3339(*effect.verify_until));
+  }
   return event;
 }
 

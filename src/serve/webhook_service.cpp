@@ -185,6 +185,21 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
       escalation = FactsFor(alert, decision, history.value(), now);
       outbox_row = OutboxRowOf(*escalation, config.server);
     }
+    if (decision.verdict == Verdict::kResolved && decision.handler) {
+      // The world's word on the newest attempt: healed, remembered, or too late.
+      Expected<ResolveCredit> credit = store_.CreditResolved(alert, decision, now);
+      if (!credit.ok()) {
+        const int status = StatusFor(Errc::kUnavailable);
+        journal_.Write(RejectionEvent(request, status, "store-unavailable",
+                                      "could not record the resolve of '" +
+                                          EscapeForLog(alert.alertname(), 80) +
+                                          "': " + credit.error().message));
+        return ErrorResponse(status, "state store unavailable; retry");
+      }
+      journal_.Write(ResolvedEvent(alert, decision, credit.value(), request.remote, now));
+      AppendDecision(decisions, alert, decision);
+      continue;
+    }
     if (Status recorded = store_.Record(alert, decision, now, outbox_row ? &*outbox_row : nullptr);
         !recorded.ok()) {
       const int status = StatusFor(Errc::kUnavailable);

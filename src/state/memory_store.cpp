@@ -60,6 +60,10 @@ Status MemoryStore::CancelLaunch(const Alert& alert, const Decision& d, TimePoin
   return Ok();
 }
 
+Expected<ResolveCredit> MemoryStore::CreditResolved(const Alert&, const Decision&, TimePoint) {
+  return ResolveCredit{};
+}
+
 void MemoryStore::SetPausedUntil(std::optional<TimePoint> until) {
   std::lock_guard lock(mu_);
   paused_until_ = until;

@@ -13,8 +13,8 @@ namespace selfheal {
 
 std::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kHealed:
-      return "healed";
+    case Outcome::kDone:
+      return "done";
     case Outcome::kFailed:
       return "failed";
     case Outcome::kGaveUp:
@@ -25,6 +25,20 @@ std::string_view OutcomeName(Outcome outcome) {
   return "failed";
 }
 
+std::string_view CreditName(ResolveCredit::Kind kind) {
+  switch (kind) {
+    case ResolveCredit::Kind::kNone:
+      return "none";
+    case ResolveCredit::Kind::kHealed:
+      return "healed";
+    case ResolveCredit::Kind::kAwaitingExit:
+      return "awaiting-exit";
+    case ResolveCredit::Kind::kTooLate:
+      return "too-late";
+  }
+  return "none";
+}
+
 Outcome OutcomeOf(const std::string& service_result, const std::string& exit_code,
                   const std::string& exit_status) {
   // "success" also covers a status listed in SuccessExitStatus=, so the status decides.
@@ -32,10 +46,10 @@ Outcome OutcomeOf(const std::string& service_result, const std::string& exit_cod
     return Outcome::kFailed;
   }
   if (exit_code.empty() && exit_status.empty()) {
-    return service_result == "success" ? Outcome::kHealed : Outcome::kFailed;
+    return service_result == "success" ? Outcome::kDone : Outcome::kFailed;
   }
   if (!exit_code.empty() && exit_code != "exited") return Outcome::kFailed;
-  if (exit_status == "0") return Outcome::kHealed;
+  if (exit_status == "0") return Outcome::kDone;
   if (exit_status == "1") return Outcome::kFailed;
   if (exit_status == "2") return Outcome::kGaveUp;
   if (exit_status == "3") return Outcome::kNotApplicable;

@@ -10,10 +10,18 @@
 
 namespace selfheal {
 
-// The handler contract (DESIGN.md): exit 0 healed, 1 failed, 2 gave up, 3 not
-// applicable; a timeout, a signal or any other status counts as failed.
-enum class Outcome { kHealed, kFailed, kGaveUp, kNotApplicable };
-std::string_view OutcomeName(Outcome outcome);  // "healed", "failed", "gave-up", "not-applicable"
+// The handler contract (DESIGN.md): exit 0 done, 1 failed, 2 gave up, 3 not
+// applicable; a timeout, a signal or any other status counts as failed. "Done" is the
+// handler's word; the attempt is healed only when its alert resolves within the
+// handler's VerifySec= (the world's word).
+enum class Outcome { kDone, kFailed, kGaveUp, kNotApplicable };
+std::string_view OutcomeName(Outcome outcome);  // "done", "failed", "gave-up", "not-applicable"
+
+// What a done attempt became: healed once a resolved notification for its alert was
+// credited to it, not-healed once VerifySec= passed without one. Reported as results
+// (status, History::last_result) beside the OutcomeNames.
+inline constexpr std::string_view kHealedResult = "healed";
+inline constexpr std::string_view kNotHealedResult = "not-healed";
 
 // What systemd reported when a handler unit stopped (ExecStopPost= environment).
 struct RunResult {
@@ -39,7 +47,30 @@ struct ResultEffect {
   int attempt = 0;              // which attempt it was
   int attempts_in_window = 0;   // after this result
   bool breaker_opened = false;  // this result opened the breaker: escalate once
+  // Outcome::kDone only. healed: its alert had resolved while it ran, so it is healed
+  // at once (budget reset, breaker closed). Otherwise it awaits a resolved
+  // notification until verify_until (finished_at + VerifySec= as launched).
+  bool healed = false;
+  std::optional<TimePoint> resolved_at;
+  std::optional<TimePoint> verify_until;
 };
+
+// What a resolved notification for a key's alert did to the key's newest attempt.
+struct ResolveCredit {
+  enum class Kind {
+    kNone,          // nothing awaits a resolve: no attempt, or healed, failed, lost already
+    kHealed,        // done, resolved before verify_until: healed, budget reset
+    kAwaitingExit,  // still running: remembered; an exit 0 is then healed at once
+    kTooLate,       // done, but VerifySec= had passed: not credited, stays not-healed
+  };
+  Kind kind = Kind::kNone;
+  int attempt = 0;                        // the attempt's number, unless kNone
+  TimePoint started_at;                   // when it was launched, unless kNone
+  Duration verify{};                      // its VerifySec= as launched, unless kNone
+  std::optional<TimePoint> verify_until;  // kHealed, kTooLate: finished_at + verify
+};
+// "none", "healed", "awaiting-exit", "too-late": journaled as SELF_HEAL_CREDIT.
+std::string_view CreditName(ResolveCredit::Kind kind);
 
 // One queued SelfHealExhausted escalation.
 struct Escalation {
@@ -80,9 +111,15 @@ struct KeyStatus {
   bool breaker_open = false;
   std::optional<TimePoint> breaker_opened_at;
   std::string last_result;             // OutcomeName, "running", "lost" (no result within
-                                       // TimeoutSec + 30 s: counts as failed), or "" if none yet
+                                       // TimeoutSec + 30 s: counts as failed), "healed",
+                                       // "not-healed", or "" if none yet; "done" while the
+                                       // newest attempt awaits its resolve
   std::optional<TimePoint> last_time;  // when the last attempt started or finished
   std::string running_unit;            // set while an attempt has no result yet
+  // The newest attempt's: until when a done attempt awaits its resolve (set once it
+  // exited 0), and when a resolve was credited to it (or remembered while it runs).
+  std::optional<TimePoint> verify_until;
+  std::optional<TimePoint> resolved_at;
 };
 
 }  // namespace selfheal

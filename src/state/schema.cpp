@@ -6,8 +6,9 @@
 //
 //   attempts       one row per launch, and per result that matched no launch
 //                  (orphan = 1). counts = 1 while the attempt counts toward the
-//                  budget; a healed result, a not-applicable result or a reset
-//                  clears it, the row stays for history. A row with no finished_at
+//                  budget; a resolve credited to a done attempt (outcome becomes
+//                  healed), a not-applicable result or a reset clears it, the row
+//                  stays for history. A row with no finished_at
 //                  is running until started_at + timeout_ns + 30 s, then lost
 //                  (it keeps counting, like a failure).
 //   breakers       one row per (handler, instance) whose breaker opened; open while
@@ -23,7 +24,10 @@
 //   pause          a single row: paused_until, NULL when not paused.
 //   attempts (v3)  verify_ns: the handler's VerifySec= at launch; resolved_at: when a
 //                  resolved notification for the attempt's alert arrived (healing is
-//                  verified by the world, not by the handler's exit status).
+//                  verified by the world, not by the handler's exit status). On a
+//                  finished attempt it is set exactly when the resolve was credited
+//                  (outcome healed); on a running one it is the resolve remembered
+//                  for its exit, dropped by any outcome but done.
 //   notification_senders (v4)  the Alertmanagers (externalURL) that sent a
 //                  notification in its current round → their newest copy; a new
 //                  round deletes them. A round of v3 has none: any copy within its

@@ -1,5 +1,9 @@
 // Implementation notes: a breaker is a row in `breakers`, open while now < opened_at +
-// window; an attempt counts while now < started_at + window. The escalation of an
+// window; an attempt counts while now < started_at + window. A done attempt (exit 0)
+// keeps counting until a resolve is credited to it: healing is verified by the world,
+// so a handler that exits 0 without fixing the cause uses up the budget like one that
+// fails, and the breaker opens. Not-healed is never written: it is what a done row
+// is once VerifyUntil has passed, since no process runs at that moment. The escalation of an
 // opening is the outbox row whose breaker_opened_at names it, which is what makes
 // queuing idempotent when serve (a decision) and record-result (a result) race to
 // open the same breaker.
@@ -80,15 +84,19 @@ std::string NewestRun::LastResult() const {
     case State::kLost:
       return "lost";
     case State::kFinished:
-      return outcome;
+      return verify_passed && outcome == OutcomeName(Outcome::kDone) ? std::string(kNotHealedResult)
+                                                                     : outcome;
   }
   return outcome;
 }
 
+TimePoint VerifyUntil(TimePoint finished_at, Duration verify) { return finished_at + verify; }
+
 Expected<std::optional<NewestRun>> ReadNewestRun(Transaction& tx, const std::string& handler,
                                                  const std::string& instance, TimePoint now) {
   Query q = tx.Sql(
-      "SELECT started_at, finished_at, outcome, unit, alertname, timeout_ns FROM attempts "
+      "SELECT started_at, finished_at, outcome, unit, alertname, timeout_ns, id, attempt, "
+      "verify_ns, resolved_at FROM attempts "
       "WHERE handler = ?1 AND instance = ?2 AND orphan = 0 "
       "ORDER BY started_at DESC, id DESC LIMIT 1");
   if (!q.Bind(handler, instance).Next()) {
@@ -101,11 +109,59 @@ Expected<std::optional<NewestRun>> ReadNewestRun(Transaction& tx, const std::str
   run.outcome = q.Text(2);
   run.unit = q.Text(3);
   run.alertname = q.Text(4);
+  run.id = q.Int(6);
+  run.attempt = static_cast<int>(q.Int(7));
+  run.verify = Duration(q.Int(8));
+  run.resolved_at = q.OptTime(9);
   if (!run.finished_at) {
     bool in_time = now - run.started_at < Duration(q.Int(5)) + kResultGrace;
     run.state = in_time ? NewestRun::State::kRunning : NewestRun::State::kLost;
+  } else {
+    run.verify_until = VerifyUntil(*run.finished_at, run.verify);
+    run.verify_passed = now >= *run.verify_until;
   }
   return std::optional<NewestRun>(std::move(run));
+}
+
+Status Heal(Transaction& tx, const std::string& handler, const std::string& instance, int64_t id,
+            TimePoint resolved_at) {
+  Query healed = tx.Sql("UPDATE attempts SET outcome = ?2, resolved_at = ?3 WHERE id = ?1");
+  if (Status s = healed.Bind(id, kHealedResult, resolved_at).Run(); !s.ok()) return s;
+  Query forget =
+      tx.Sql("UPDATE attempts SET counts = 0 WHERE handler = ?1 AND instance = ?2 AND counts = 1");
+  if (Status s = forget.Bind(handler, instance).Run(); !s.ok()) return s;
+  Query close = tx.Sql("DELETE FROM breakers WHERE handler = ?1 AND instance = ?2");
+  return close.Bind(handler, instance).Run();
+}
+
+Expected<ResolveCredit> CreditResolve(Transaction& tx, const std::string& handler,
+                                      const std::string& instance, TimePoint now) {
+  Expected<std::optional<NewestRun>> newest = ReadNewestRun(tx, handler, instance, now);
+  if (!newest.ok()) return newest.error();
+  ResolveCredit credit;
+  if (!newest.value()) return credit;
+  const NewestRun& run = *newest.value();
+  credit.attempt = run.attempt;
+  credit.started_at = run.started_at;
+  credit.verify = run.verify;
+  credit.verify_until = run.verify_until;
+  if (run.state == NewestRun::State::kRunning) {
+    // The first resolve is the one that counts; Alertmanager may send it again.
+    Query remember =
+        tx.Sql("UPDATE attempts SET resolved_at = COALESCE(resolved_at, ?2) WHERE id = ?1");
+    if (Status s = remember.Bind(run.id, now).Run(); !s.ok()) return s.error();
+    credit.kind = ResolveCredit::Kind::kAwaitingExit;
+  } else if (run.state == NewestRun::State::kFinished &&
+             run.outcome == OutcomeName(Outcome::kDone)) {
+    if (run.verify_passed) {
+      credit.kind = ResolveCredit::Kind::kTooLate;
+    } else {
+      if (Status s = Heal(tx, handler, instance, run.id, now); !s.ok()) return s.error();
+      credit.kind = ResolveCredit::Kind::kHealed;
+    }
+  }
+  if (credit.kind == ResolveCredit::Kind::kNone) return ResolveCredit{};
+  return credit;
 }
 
 Expected<bool> OpenBreaker(Transaction& tx, const std::string& handler, const std::string& instance,

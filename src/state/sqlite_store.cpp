@@ -220,10 +220,10 @@ Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now,
     if (launch) {
       Query q = tx.Sql(
           "INSERT INTO attempts (handler, instance, alertname, fingerprint, unit, attempt, "
-          "started_at, timeout_ns, window_ns, counts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-          "1)");
+          "started_at, timeout_ns, window_ns, counts, verify_ns) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10)");
       q.Bind(h.name, instance, alert.alertname(), alert.fingerprint, UnitNameFor(h.name, instance),
-             d.attempt, now, h.timeout, h.window);
+             d.attempt, now, h.timeout, h.window, h.verify);
       if (Status s = q.Run(); !s.ok()) return s;
     }
     if (d.opens_breaker) {
@@ -235,6 +235,20 @@ Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now,
     }
   }
   return tx.Commit();
+}
+
+Expected<ResolveCredit> SqliteStore::CreditResolved(const Alert& alert, const Decision& d,
+                                                    TimePoint now) {
+  if (!d.handler || d.verdict != Verdict::kResolved) return ResolveCredit{};
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_, "credit the resolve of '" + EscapeForLog(alert.alertname(), 200) + "' to " +
+                           KeyText({d.handler->name, alert.instance()}));
+  if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s.error();
+  Expected<ResolveCredit> credit =
+      state_internal::CreditResolve(tx, d.handler->name, alert.instance(), now);
+  if (!credit.ok()) return credit.error();
+  if (Status s = tx.Commit(); !s.ok()) return s.error();
+  return credit;
 }
 
 Status SqliteStore::CancelLaunch(const Alert& alert, const Decision& d, TimePoint recorded_at) {

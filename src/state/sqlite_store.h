@@ -51,6 +51,10 @@ class SqliteStore final : public StateStore {
   Status Record(const Alert& alert, const Decision& decision, TimePoint now,
                 const Escalation* escalation) override;
   Status CancelLaunch(const Alert& alert, const Decision& decision, TimePoint recorded_at) override;
+  // Fills attempts.resolved_at exactly when it credits (or, for a running attempt,
+  // remembers) a resolve; a result other than done clears a remembered one.
+  Expected<ResolveCredit> CreditResolved(const Alert& alert, const Decision& decision,
+                                         TimePoint now) override;
 
   // StateStore. RecordResult takes result.outcome as given (see OutcomeOf). A result
   // whose attempt was reset meanwhile is recorded on it but does not count; a result

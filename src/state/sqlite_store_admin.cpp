@@ -140,6 +140,10 @@ Expected<std::vector<KeyStatus>> SqliteStore::ListStatus(TimePoint now) {
       k.last_result = run->LastResult();
       k.last_time = run->finished_at.value_or(run->started_at);
       if (run->state == state_internal::NewestRun::State::kRunning) k.running_unit = run->unit;
+      if (run->outcome == OutcomeName(Outcome::kDone) || run->outcome == kHealedResult) {
+        k.verify_until = run->verify_until;
+      }
+      k.resolved_at = run->resolved_at;
     }
   }
   if (Status s = tx.Commit(); !s.ok()) return s.error();

@@ -53,21 +53,45 @@ Expected<std::vector<TimePoint>> AttemptsInWindow(sqlite::Transaction& tx,
 
 // The key's newest attempt (orphan results aside) and what became of it. An attempt
 // without a result is running until its TimeoutSec= as launched plus kResultGrace,
-// then lost.
+// then lost. A done attempt awaits its resolve until verify_until (VerifyUntil), then
+// is not healed.
 struct NewestRun {
   enum class State { kFinished, kRunning, kLost };
   State state = State::kFinished;
-  std::string outcome;  // OutcomeName once finished
+  int64_t id = 0;
+  int attempt = 0;
+  std::string outcome;  // OutcomeName once finished, or kHealedResult once credited
   std::string unit;
   std::string alertname;
   TimePoint started_at;
   std::optional<TimePoint> finished_at;
-  // "running", "lost" or the outcome, as History and KeyStatus report it.
+  Duration verify{};                      // VerifySec= as launched
+  std::optional<TimePoint> verify_until;  // set once finished
+  std::optional<TimePoint> resolved_at;   // credited, or remembered while running
+  bool verify_passed = false;             // done, and now >= verify_until
+  // "running", "lost", "not-healed" or the outcome, as History and KeyStatus report it.
   std::string LastResult() const;
 };
 Expected<std::optional<NewestRun>> ReadNewestRun(sqlite::Transaction& tx,
                                                  const std::string& handler,
                                                  const std::string& instance, TimePoint now);
+
+// The one verification rule: a done attempt that finished at `finished_at` is healed
+// by a resolved notification that arrives before finished_at + verify (its VerifySec=
+// as launched), and not healed once that time has come without one.
+TimePoint VerifyUntil(TimePoint finished_at, Duration verify);
+
+// Credits attempt `id` of the key with its alert's resolve at `resolved_at`: it is
+// healed (resolved_at recorded), the key's attempts stop counting and its breaker
+// closes, as after a reset.
+Status Heal(sqlite::Transaction& tx, const std::string& handler, const std::string& instance,
+            int64_t id, TimePoint resolved_at);
+
+// What a resolved notification for the key at `now` does to its newest attempt:
+// running, it is remembered (resolved_at, kept from the first); done before
+// VerifyUntil, Heal; done after it, nothing (kTooLate); anything else, nothing.
+Expected<ResolveCredit> CreditResolve(sqlite::Transaction& tx, const std::string& handler,
+                                      const std::string& instance, TimePoint now);
 
 // Opens the key's breaker at `at` unless it is open already (a breaker opened
 // meanwhile keeps its opening, so its one escalation stays the only one). True when

@@ -9,7 +9,10 @@
 //   would look busy until TimeoutSec + 30 s);
 // - a result with no attempt to match is kept as an orphan row for the record and
 //   changes nothing else;
-// - a result that opens the breaker queues its escalation in the same transaction.
+// - a result that opens the breaker queues its escalation in the same transaction;
+// - an exit 0 is done, not healed: the attempt keeps counting until its alert's
+//   resolve is credited (sqlite_key_rules.cpp). A resolve remembered while it ran
+//   heals it at once; any other outcome drops that resolve (nothing to credit).
 #include <string>
 
 #include "state/records.h"
@@ -33,6 +36,7 @@ Expected<int> CountInWindow(sqlite::Transaction& tx, const std::string& handler,
 using sqlite::Query;
 using sqlite::Transaction;
 using state_internal::CloseExpiredBreaker;
+using state_internal::Heal;
 using state_internal::KeyText;
 using state_internal::OpenBreaker;
 using state_internal::QueueEscalation;
@@ -50,11 +54,17 @@ Expected<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_att
 
   if (invocation) {
     Query q = tx.Sql(
-        "SELECT orphan, started_at, finished_at, attempt FROM attempts WHERE invocation_id = ?1");
+        "SELECT orphan, started_at, finished_at, attempt, outcome, resolved_at, verify_ns "
+        "FROM attempts WHERE invocation_id = ?1");
     if (q.Bind(*invocation).Next()) {
       effect.found_attempt = q.Int(0) == 0;
       effect.duration = q.Time(2) - q.Time(1);
       effect.attempt = static_cast<int>(q.Int(3));
+      effect.healed = q.Text(4) == kHealedResult;
+      effect.resolved_at = q.OptTime(5);
+      if (r.outcome == Outcome::kDone) {
+        effect.verify_until = state_internal::VerifyUntil(q.Time(2), Duration(q.Int(6)));
+      }
       Expected<int> n = CountInWindow(tx, r.handler, r.instance, q.Time(2), window);
       if (!n.ok()) return n.error();
       effect.attempts_in_window = n.value();
@@ -66,9 +76,10 @@ Expected<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_att
 
   int64_t id = 0;
   std::string alertname;
+  Duration verify{};
   {
     Query q = tx.Sql(
-        "SELECT id, started_at, attempt, alertname FROM attempts "
+        "SELECT id, started_at, attempt, alertname, verify_ns, resolved_at FROM attempts "
         "WHERE handler = ?1 AND instance = ?2 AND unit = ?3 AND orphan = 0 AND finished_at IS NULL "
         "ORDER BY started_at DESC, id DESC LIMIT 1");
     if (q.Bind(r.handler, r.instance, r.unit).Next()) {
@@ -77,10 +88,13 @@ Expected<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_att
       effect.duration = r.finished_at - q.Time(1);
       effect.attempt = static_cast<int>(q.Int(2));
       alertname = q.Text(3);
+      verify = Duration(q.Int(4));
+      effect.resolved_at = q.OptTime(5);
     }
     if (!q.status().ok()) return q.status().error();
   }
   std::string_view outcome = OutcomeName(r.outcome);
+  if (r.outcome != Outcome::kDone) effect.resolved_at.reset();  // not credited
   if (!effect.found_attempt) {
     Query q = tx.Sql(
         "INSERT INTO attempts (handler, instance, unit, started_at, counts, orphan, finished_at, "
@@ -92,20 +106,25 @@ Expected<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_att
   } else {
     Query q = tx.Sql(
         "UPDATE attempts SET finished_at = ?1, outcome = ?2, service_result = ?3, exit_code = ?4, "
-        "exit_status = ?5, invocation_id = ?6 WHERE id = ?7");
-    q.Bind(r.finished_at, outcome, r.service_result, r.exit_code, r.exit_status, invocation, id);
+        "exit_status = ?5, invocation_id = ?6, "
+        "resolved_at = CASE WHEN ?8 THEN resolved_at END WHERE id = ?7");
+    q.Bind(r.finished_at, outcome, r.service_result, r.exit_code, r.exit_status, invocation, id,
+           r.outcome == Outcome::kDone);
     if (Status s = q.Run(); !s.ok()) return s.error();
 
     if (Status s = CloseExpiredBreaker(tx, r.handler, r.instance, r.finished_at, window); !s.ok()) {
       return s.error();
     }
     switch (r.outcome) {
-      case Outcome::kHealed: {
-        Query forget = tx.Sql(
-            "UPDATE attempts SET counts = 0 WHERE handler = ?1 AND instance = ?2 AND counts = 1");
-        if (Status s = forget.Bind(r.handler, r.instance).Run(); !s.ok()) return s.error();
-        Query close = tx.Sql("DELETE FROM breakers WHERE handler = ?1 AND instance = ?2");
-        if (Status s = close.Bind(r.handler, r.instance).Run(); !s.ok()) return s.error();
+      case Outcome::kDone: {
+        if (effect.resolved_at) {
+          if (Status s = Heal(tx, r.handler, r.instance, id, *effect.resolved_at); !s.ok()) {
+            return s.error();
+          }
+          effect.healed = true;
+        } else {
+          effect.verify_until = state_internal::VerifyUntil(r.finished_at, verify);
+        }
         break;
       }
       case Outcome::kNotApplicable: {

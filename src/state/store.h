@@ -30,14 +30,23 @@ class Store {
                                         TimePoint now) = 0;
 
   // Records `decision` durably before anything acts on it, in one transaction: the
-  // dedup key for a firing alert, an attempt for kLaunch, the breaker opening, the
-  // incident closed by kResolved, and, when decision.escalate, `escalation` queued in
+  // dedup key for a firing alert, an attempt for kLaunch (with the handler's
+  // VerifySec=), the breaker opening, and, when decision.escalate, `escalation` queued in
   // the outbox with the breaker marked escalated (the two never exist apart: a crash
   // or a failed insert leaves neither). An escalating decision without an escalation
   // is refused (kInternal) by a store with an outbox. Errc::kUnavailable when it could
   // not be written.
   virtual Status Record(const Alert& alert, const Decision& decision, TimePoint now,
                         const Escalation* escalation) = 0;
+
+  // Credits a kResolved decision's notification to the newest attempt of its (handler,
+  // instance), in one transaction (ResolveCredit): a done attempt within its
+  // VerifySec= is healed and the key's budget reset; a running one remembers it, so
+  // its exit 0 is healed at once; a done one past VerifySec= is not credited. kNone
+  // for any other decision, or when nothing awaits a resolve. Errc::kUnavailable when
+  // it could not be written.
+  virtual Expected<ResolveCredit> CreditResolved(const Alert& alert, const Decision& decision,
+                                                 TimePoint now) = 0;
 
   // Takes back what Record(alert, decision, recorded_at) wrote for a kLaunch that did
   // not start (systemd refused: a unit of that name is active, or systemd could not be
@@ -58,8 +67,9 @@ class ResultStore {
   virtual ~ResultStore() = default;
 
   // Records a handler's result against its unfinished attempt (matched by unit name
-  // and the newest unfinished attempt): healed clears the budget, gave-up opens the
-  // breaker at once, failed opens it when the attempts in the window reach
+  // and the newest unfinished attempt): done awaits its alert's resolve (healed at
+  // once if that came while it ran: the budget is cleared), gave-up opens the breaker
+  // at once, failed opens it when the attempts in the window reach
   // max_attempts, not-applicable does not count. A breaker this opens gets its
   // escalation, escalation_for(effect), queued in the same transaction. Idempotent
   // per invocation_id: recording the same result twice changes nothing the second time.

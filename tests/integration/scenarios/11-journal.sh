@@ -111,7 +111,7 @@ assert_contains "$(it_fields --where SELF_HEAL_DECISION=duplicate-notification M
 
 # --- the whole story of one alert: decision, handler output, result --------------
 fp=$(cut -f3 <<<"$alerts" | sed -n 2p)    # ServiceDown on web-1:8080
-results_in() { [[ $(it_journal "MESSAGE_ID=$result_id" | it_fields SELF_HEAL_RESULT | grep -c healed) -ge 2 ]]; }
+results_in() { [[ $(it_journal "MESSAGE_ID=$result_id" | it_fields SELF_HEAL_RESULT | grep -c done) -ge 2 ]]; }
 assert_that "both handler runs journaled a result" wait_until 15 results_in
 story=$(it_journal "SELF_HEAL_FINGERPRINT=$fp")
 assert_eq "$decision_id" "$(it_fields --where SELF_HEAL_DECISION=launch MESSAGE_ID <<<"$story")" \
@@ -119,9 +119,9 @@ assert_eq "$decision_id" "$(it_fields --where SELF_HEAL_DECISION=launch MESSAGE_
 handler_lines=$(it_fields --where "_SYSTEMD_UNIT=$(it_fields --where SELF_HEAL_DECISION=launch SELF_HEAL_UNIT <<<"$story")" MESSAGE <<<"$story")
 assert_contains "$handler_lines" "SELF_HEAL_INSTANCE=web-1:8080" \
   "journalctl SELF_HEAL_FINGERPRINT=$fp: the handler's own output (its environment)"
-assert_eq "healed	5	service-down" \
+assert_eq "done	5	service-down" \
   "$(it_fields --where "MESSAGE_ID=$result_id" SELF_HEAL_RESULT PRIORITY SELF_HEAL_HANDLER <<<"$story")" \
-  "journalctl SELF_HEAL_FINGERPRINT=$fp: the result (healed, notice)"
+  "journalctl SELF_HEAL_FINGERPRINT=$fp: the result (done, notice)"
 
 # --- rejected requests --------------------------------------------------------------
 rejections=$(it_journal "MESSAGE_ID=$rejected_id" | it_fields SYSLOG_IDENTIFIER PRIORITY SELF_HEAL_HTTP_STATUS SELF_HEAL_REASON)

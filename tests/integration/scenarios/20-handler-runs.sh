@@ -1,7 +1,8 @@
 #!/bin/bash
 # A firing alert runs its handler as a transient unit, as the configured user, with the
 # alert in its environment; `journalctl SELF_HEAL_FINGERPRINT=` tells the story in
-# order (receipt, decision, the handler's own lines, the result); status shows it healed. Then
+# order (receipt, decision, the handler's own lines, the result); status shows it done,
+# awaiting its resolve, and healed once the resolved notification arrives. Then
 # measures, median of 20 inside the container: POST -> the handler's first journal
 # line, and the cost of a launch beside a no-handler POST and `systemd-run --no-block true`.
 # shellcheck source=SCRIPTDIR/../lib/harness.sh
@@ -91,7 +92,7 @@ assert_eq "DiskSpaceLow $instance" \
 invocation=$(it_field "$handler_lines" _SYSTEMD_INVOCATION_ID | sort -u)
 
 result=$(jq -c --arg r "$MSG_RESULT" 'select(.MESSAGE_ID == $r)' <<<"$story")
-assert_eq healed "$(it_field "$result" SELF_HEAL_RESULT)" "result SELF_HEAL_RESULT=healed"
+assert_eq done "$(it_field "$result" SELF_HEAL_RESULT)" "result SELF_HEAL_RESULT=done (exit 0 is the handler's word)"
 assert_eq "success/0/$unit" \
   "$(it_field "$result" SELF_HEAL_SERVICE_RESULT)/$(it_field "$result" SELF_HEAL_EXIT_STATUS)/$(it_field "$result" SELF_HEAL_UNIT)" \
   "result: SERVICE_RESULT=success, EXIT_STATUS=0, UNIT=$unit"
@@ -106,9 +107,31 @@ assert_eq "launch/disk/$unit/1" \
   "decision entry names handler, unit and attempt"
 assert_eq self-heal "$(it_field "$decision" SYSLOG_IDENTIFIER)" "decision entry has SYSLOG_IDENTIFIER=self-heal"
 
-assert_eq "healed closed null" \
-  "$(it_status_field disk "$instance" last_result) $(it_status_field disk "$instance" breaker) $(it_status_field disk "$instance" running_unit)" \
-  "status: last result healed, breaker closed, nothing running"
+assert_eq "done 1 closed null" \
+  "$(it_status_field disk "$instance" last_result) $(it_status_field disk "$instance" attempts_in_window) $(it_status_field disk "$instance" breaker) $(it_status_field disk "$instance" running_unit)" \
+  "status: done, still counting, breaker closed, nothing running"
+verify_until=$(it_status_field disk "$instance" verify_until)
+assert_eq "$(it_field "$result" SELF_HEAL_VERIFY_UNTIL)" "$verify_until" \
+  "status verify_until is the result's SELF_HEAL_VERIFY_UNTIL ($verify_until)"
+assert_contains "$(in_container self-heal status)" "done, awaiting resolve" "status (text): done, awaiting resolve"
+
+# --- the world's word: the resolved notification heals it ---------------------------
+resolved_fixture=/var/lib/self-heal-test/02-single-resolved.json
+cp "$(dirname "$0")/../../fixtures/alertmanager/02-single-resolved.json" "$CT_ROOT$resolved_fixture" ||
+  die "cannot copy the resolved fixture into the container"
+answer=$(container_curl --fail-with-body -X POST -H 'Content-Type: application/json' \
+  --data-binary "@$resolved_fixture" http://127.0.0.1:9095/)
+assert_eq resolved "$(it_decisions "$answer")" "the resolved fixture is decided 'resolved'"
+credited=$(it_journal "MESSAGE_ID=$MSG_DECISION" "SELF_HEAL_FINGERPRINT=$fp" SELF_HEAL_DECISION=resolved)
+assert_eq "healed 1" "$(it_field "$credited" SELF_HEAL_CREDIT) $(it_field "$credited" SELF_HEAL_ATTEMPT)" \
+  "resolved entry: SELF_HEAL_CREDIT=healed for attempt 1"
+assert_that "resolved entry: SELF_HEAL_TIME_TO_RESOLVE_SEC is a number of seconds" \
+  it_in_range "$(it_field "$credited" SELF_HEAL_TIME_TO_RESOLVE_SEC)" 0 120
+assert_eq "healed 0 closed null" \
+  "$(it_status_field disk "$instance" last_result) $(it_status_field disk "$instance" attempts_in_window) $(it_status_field disk "$instance" breaker) $(it_status_field disk "$instance" running_unit)" \
+  "status: healed (budget reset), breaker closed, nothing running"
+assert_eq 1 "$(it_sql "SELECT COUNT(*) FROM attempts WHERE handler = 'disk' AND resolved_at IS NOT NULL AND outcome = 'healed'")" \
+  "store: the attempt is healed with its resolved_at"
 unit_gone() { [[ $(in_container systemctl show -p LoadState --value "$unit") == not-found ]]; }
 assert_that "the finished unit is collected" wait_until 5 unit_gone
 

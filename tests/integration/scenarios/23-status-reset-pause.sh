@@ -52,9 +52,16 @@ assert_eq "Slow running $slow_unit 1 closed" \
   "status while it runs: last_result running, running_unit, 1 attempt, breaker closed"
 assert_that "status while it runs: last_time is an RFC 3339 time" iso_time "$(st slow s-1 last_time)"
 assert_that "Slow finishes" it_wait_count 1 10 "MESSAGE_ID=$MSG_RESULT" SELF_HEAL_INSTANCE=s-1
+assert_eq "done null 1 closed null" \
+  "$(st slow s-1 last_result) $(st slow s-1 running_unit) $(st slow s-1 attempts_in_window) $(st slow s-1 breaker) $(st slow s-1 breaker_opened_at)" \
+  "status after the exit 0: done (still counting), nothing running, breaker closed"
+assert_that "status after the exit 0: verify_until is an RFC 3339 time" iso_time "$(st slow s-1 verify_until)"
+assert_eq resolved "$(it_decisions "$(it_post "$(it_payload --alertname Slow --instance s-1 --starts 1 --status resolved)")")" \
+  "Slow resolves"
 assert_eq "healed null 0 closed null" \
   "$(st slow s-1 last_result) $(st slow s-1 running_unit) $(st slow s-1 attempts_in_window) $(st slow s-1 breaker) $(st slow s-1 breaker_opened_at)" \
-  "status after: healed (budget reset), nothing running, breaker closed"
+  "status after the resolve: healed (budget reset), nothing running, breaker closed"
+assert_that "status after the resolve: resolved_at is an RFC 3339 time" iso_time "$(st slow s-1 resolved_at)"
 assert_that "status after: last_time is an RFC 3339 time" iso_time "$(st slow s-1 last_time)"
 
 # --- reset HANDLER INSTANCE -------------------------------------------------------

@@ -52,8 +52,13 @@ assert_eq 2 "$(it_count "MESSAGE_ID=$MSG_DECISION" SELF_HEAL_FINGERPRINT="$fp" S
   "after round 2: exactly two launch decisions in all"
 assert_eq 2 "$(it_count "MESSAGE_ID=$MSG_RESULT" SELF_HEAL_FINGERPRINT="$fp")" "two results in all"
 assert_eq 2 "$(runs)" "the handler ran twice in all (once per round)"
+assert_eq "done 2 null" \
+  "$(it_status_field same c-1 last_result) $(it_status_field same c-1 attempts_in_window) $(it_status_field same c-1 running_unit)" \
+  "status: done (both exit-0 attempts count until the alert resolves), nothing running"
+assert_eq resolved "$(it_decisions "$(it_post "$(it_payload --alertname Same --instance c-1 --starts 2 --status resolved)")")" \
+  "the alert resolves"
 assert_eq "healed 0 null" \
   "$(it_status_field same c-1 last_result) $(it_status_field same c-1 attempts_in_window) $(it_status_field same c-1 running_unit)" \
-  "status: healed, nothing running"
+  "status: healed, budget reset, nothing running"
 
 it_assert_no_orphans

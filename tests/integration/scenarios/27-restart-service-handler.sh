@@ -1,7 +1,7 @@
 #!/bin/bash
 # The shipped restart-service handler, run by self-heal as user healer, restarts a
 # real unit through the exact sudoers line: the unit's InvocationID changes, the
-# result is healed. Without the sudoers line it gives up at once (exit 2, breaker open).
+# result is done, and healed once the alert resolves. Without the sudoers line it gives up at once (exit 2, breaker open).
 # shellcheck source=SCRIPTDIR/../lib/harness.sh
 source "$(dirname "$0")/../lib/harness.sh"
 # shellcheck source=SCRIPTDIR/../data/handlers/scenario-lib.sh
@@ -61,7 +61,7 @@ diag "dummy-app.service InvocationID $before -> $after, MainPID $pid_before -> $
 assert_that "dummy-app.service was restarted (its InvocationID changed)" test -n "$after" -a "$after" != "$before"
 assert_eq active "$(in_container systemctl is-active dummy-app.service)" "dummy-app.service is active again"
 result=$(it_journal "MESSAGE_ID=$MSG_RESULT" SELF_HEAL_INSTANCE=dummy-app:9100)
-assert_eq "healed 0" "$(it_field "$result" SELF_HEAL_RESULT) $(it_field "$result" SELF_HEAL_EXIT_STATUS)" "result healed (exit 0)"
+assert_eq "done 0" "$(it_field "$result" SELF_HEAL_RESULT) $(it_field "$result" SELF_HEAL_EXIT_STATUS)" "result done (exit 0)"
 unit=$(it_unit restart-app dummy-app:9100)
 lines=$(in_container journalctl --no-pager -o cat _SYSTEMD_UNIT="$unit" SYSLOG_IDENTIFIER=restart-service)
 diag "handler said: ${lines//$'\n'/ | }"
@@ -70,6 +70,10 @@ uid=$(it_journal _SYSTEMD_UNIT="$unit" SYSLOG_IDENTIFIER=restart-service | head 
 assert_eq healer "$(in_container id -nu "$uid")" "it ran as healer (uid $uid)"
 sudo_log=$(in_container journalctl --no-pager -o cat _COMM=sudo)
 assert_contains "$sudo_log" "COMMAND=/usr/bin/systemctl restart dummy-app.service" "sudo logged the exact command"
+assert_eq "done closed" "$(it_status_field restart-app dummy-app:9100 last_result) $(it_status_field restart-app dummy-app:9100 breaker)" \
+  "status: done, awaiting the resolve"
+assert_eq resolved "$(it_decisions "$(it_post "$(it_payload --alertname ServiceDown --instance dummy-app:9100 --status resolved)")")" \
+  "ServiceDown on dummy-app:9100 resolves"
 assert_eq "healed closed" "$(it_status_field restart-app dummy-app:9100 last_result) $(it_status_field restart-app dummy-app:9100 breaker)" \
   "status: healed"
 

@@ -169,6 +169,19 @@ TEST(ParseWebhookTest, ReadsHowManyAlertsAlertmanagerTruncated) {
   EXPECT_EQ(webhook.truncated_alerts, 2);
 }
 
+// Alertmanager 0.32 added "notification_reason" (template.Data, notify.NotifyReason).
+TEST(ParseWebhookTest, ReadsWhyAlertmanagerSentTheNotification) {
+  for (const char* reason : {"first notification", "new alerts added", "some alerts resolved",
+                             "all alerts resolved", "repeat interval elapsed", "unknown"}) {
+    Webhook webhook = ParseOk(
+        Edit(Body(), R"("truncatedAlerts":0)",
+             R"("truncatedAlerts":0,"notification_reason":")" + std::string(reason) + "\""));
+    EXPECT_EQ(webhook.notification_reason, reason);
+  }
+  EXPECT_EQ(ParseOk(Body()).notification_reason, "");  // older Alertmanagers send none
+  EXPECT_EQ(ParseOk(Fixture("01-single-firing.json")).notification_reason, "");
+}
+
 TEST(ParseWebhookTest, PreservesUnusualLabelsFromAPrometheusRuleByteForByte) {
   Webhook webhook = ParseOk(Fixture("07-unusual-labels-rule.json"));
   ASSERT_EQ(webhook.alerts.size(), 1u);
@@ -512,6 +525,19 @@ std::vector<Malformed> MalformedPayloads() {
       {"MissingReceiver", Edit(ok, R"("receiver":"r",)", ""), "receiver", "missing required field"},
       {"MissingGroupKey", Edit(ok, R"(,"groupKey":"{}:{}")", ""), "groupKey",
        "missing required field"},
+      {"NotificationReasonNumber",
+       Edit(ok, R"("truncatedAlerts":0)", R"("truncatedAlerts":0,"notification_reason":1)"),
+       "notification_reason", "expected a string, got a number"},
+      {"NotificationReasonNull",
+       Edit(ok, R"("truncatedAlerts":0)", R"("truncatedAlerts":0,"notification_reason":null)"),
+       "notification_reason", "expected a string, got null"},
+      {"DuplicateNotificationReason",
+       Edit(ok, R"("truncatedAlerts":0)",
+            R"("notification_reason":"a","truncatedAlerts":0,"notification_reason":"b")"),
+       "notification_reason", "duplicate key"},
+      {"NotificationReasonInvalidUtf8",
+       Edit(ok, R"("truncatedAlerts":0)", "\"truncatedAlerts\":0,\"notification_reason\":\"\xff\""),
+       "notification_reason", "Invalid encoding in string."},
       {"ExternalUrlNumber", Edit(ok, R"("externalURL":"http://am")", R"("externalURL":1)"),
        "externalURL", "expected a string, got a number"},
       {"MissingAlerts", Edit(ok, R"("alerts":[)" + kAlert + "],", ""), "alerts",

@@ -46,7 +46,7 @@ class ResultServiceTest : public testing::Test {
 
 TEST_F(ResultServiceTest, AUnitThatIsNotTheHandlersIsRefusedAndNothingIsRecorded) {
   Launch(kT0);
-  RunResult forged = Result(Outcome::kHealed, kT0 + 1min, "inv-1");
+  RunResult forged = Result(Outcome::kDone, kT0 + 1min, "inv-1");
   forged.unit = "sshd.service";
   Status s = service_->Record(forged, alert_);
   ASSERT_FALSE(s.ok());

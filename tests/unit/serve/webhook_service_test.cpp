@@ -25,6 +25,9 @@ struct FailingStore : Store {
     return Ok();
   }
   Status CancelLaunch(const Alert&, const Decision&, TimePoint) override { return Ok(); }
+  Expected<ResolveCredit> CreditResolved(const Alert&, const Decision&, TimePoint) override {
+    return Error{Errc::kUnavailable, "database is locked"};
+  }
 };
 
 class WebhookServiceTest : public testing::Test {
@@ -236,6 +239,9 @@ struct UnfinishedAttemptStore : Store {
   Status CancelLaunch(const Alert& a, const Decision& d, TimePoint t) override {
     return inner.CancelLaunch(a, d, t);
   }
+  Expected<ResolveCredit> CreditResolved(const Alert& a, const Decision& d, TimePoint t) override {
+    return inner.CreditResolved(a, d, t);
+  }
   MemoryStore inner;
 };
 
@@ -272,6 +278,9 @@ struct SpentBudgetStore : Store {
     return Ok();
   }
   Status CancelLaunch(const Alert&, const Decision&, TimePoint) override { return Ok(); }
+  Expected<ResolveCredit> CreditResolved(const Alert&, const Decision&, TimePoint) override {
+    return ResolveCredit{};
+  }
   std::vector<Escalation> escalations;  // handed to Record with the decision
 };
 

@@ -14,7 +14,7 @@ struct Case {
 
 TEST(OutcomeTest, SystemdReportsMapToTheHandlerContract) {
   const Case cases[] = {
-      {"success", "exited", "0", Outcome::kHealed},
+      {"success", "exited", "0", Outcome::kDone},
       {"exit-code", "exited", "1", Outcome::kFailed},
       {"exit-code", "exited", "2", Outcome::kGaveUp},
       {"exit-code", "exited", "3", Outcome::kNotApplicable},
@@ -26,7 +26,7 @@ TEST(OutcomeTest, SystemdReportsMapToTheHandlerContract) {
       {"core-dump", "dumped", "SEGV", Outcome::kFailed},
       {"oom-kill", "killed", "KILL", Outcome::kFailed},
       {"success", "exited", "3", Outcome::kNotApplicable},  // SuccessExitStatus=3
-      {"success", "", "", Outcome::kHealed},
+      {"success", "", "", Outcome::kDone},
       {"exit-code", "", "", Outcome::kFailed},
       {"resources", "", "", Outcome::kFailed},  // the unit never started
       {"", "exited", "2", Outcome::kGaveUp},
@@ -39,7 +39,7 @@ TEST(OutcomeTest, SystemdReportsMapToTheHandlerContract) {
 }
 
 TEST(OutcomeTest, NamesAreTheInterfaceNames) {
-  EXPECT_EQ(OutcomeName(Outcome::kHealed), "healed");
+  EXPECT_EQ(OutcomeName(Outcome::kDone), "done");
   EXPECT_EQ(OutcomeName(Outcome::kFailed), "failed");
   EXPECT_EQ(OutcomeName(Outcome::kGaveUp), "gave-up");
   EXPECT_EQ(OutcomeName(Outcome::kNotApplicable), "not-applicable");

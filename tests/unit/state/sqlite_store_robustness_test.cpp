@@ -43,7 +43,7 @@ int Writer(const std::string& dir, int id, int go_fd, int n) {
   }
   SqliteStore& store = *opened.value();
   HandlerConfig disk = MakeHandler("disk", "DiskSpaceLow", {});
-  const Outcome outcomes[] = {Outcome::kFailed, Outcome::kHealed, Outcome::kNotApplicable};
+  const Outcome outcomes[] = {Outcome::kFailed, Outcome::kDone, Outcome::kNotApplicable};
   for (int i = 0; i < n; ++i) {
     for (std::string instance : {"own-" + std::to_string(id), std::string("shared")}) {
       std::string tag = std::to_string(id) + "-" + instance + "-" + std::to_string(i);

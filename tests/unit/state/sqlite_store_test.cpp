@@ -56,6 +56,16 @@ class SqliteStoreTest : public ::testing::Test {
     return it == h.keys.end() ? KeyState{} : it->second;
   }
 
+  ResolveCredit ResolveAt(TimePoint now, const std::string& instance = "web-1:9100") {
+    Alert resolved = MakeAlert("DiskSpaceLow", instance, "82cf4c324f050464",
+                               "2026-11-22T11:59:00.000Z", AlertStatus::kResolved);
+    Decision d = Decide(resolved, config_, History{}, now);
+    EXPECT_EQ(d.verdict, Verdict::kResolved);
+    auto credit = store_->CreditResolved(resolved, d, now);
+    EXPECT_TRUE(credit.ok()) << credit.error().message;
+    return credit.ok() ? credit.value() : ResolveCredit{};
+  }
+
   std::vector<KeyStatus> StatusAt(TimePoint now) {
     auto s = store_->ListStatus(now);
     EXPECT_TRUE(s.ok()) << s.error().message;
@@ -171,20 +181,139 @@ TEST_F(SqliteStoreTest, GaveUpOpensTheBreakerAtOnce) {
   EXPECT_EQ(status[0].last_result, "gave-up");
 }
 
-TEST_F(SqliteStoreTest, HealedResetsTheBudget) {
+TEST_F(SqliteStoreTest, DoneThenResolvedWithinVerifySecIsHealedAndResetsTheBudget) {
   LaunchAt(kT0, 1);
   Finish(Outcome::kFailed, kT0 + 1min, "inv-1");
   LaunchAt(kT0 + 10min, 2);
-  ResultEffect healed = Finish(Outcome::kHealed, kT0 + 11min, "inv-2");
-  EXPECT_EQ(healed.attempts_in_window, 0);
-  EXPECT_TRUE(KeyAt(kT0 + 12min).attempts.empty());
+  ResultEffect done = Finish(Outcome::kDone, kT0 + 11min, "inv-2");
+  EXPECT_FALSE(done.healed);
+  EXPECT_EQ(done.attempts_in_window, 2);  // done is the handler's word: still counting
+  EXPECT_EQ(done.verify_until, kT0 + 11min + disk().verify);
+  EXPECT_EQ(StatusAt(kT0 + 12min).at(0).last_result, "done");
+
+  ResolveCredit credit = ResolveAt(kT0 + 14min);
+  EXPECT_EQ(credit.kind, ResolveCredit::Kind::kHealed);
+  EXPECT_EQ(credit.attempt, 2);
+  EXPECT_EQ(credit.started_at, kT0 + 10min);
+  EXPECT_EQ(credit.verify_until, kT0 + 11min + disk().verify);
+  EXPECT_TRUE(KeyAt(kT0 + 15min).attempts.empty());
+  EXPECT_EQ(RawQuery(dir_.db(), "SELECT resolved_at FROM attempts WHERE attempt = 2"),
+            std::to_string(sqlite::ToNanos(kT0 + 14min)));
+  EXPECT_EQ(RawQuery(dir_.db(), "SELECT resolved_at FROM attempts WHERE attempt = 1"), "NULL");
+  KeyStatus status = StatusAt(kT0 + 15min).at(0);
+  EXPECT_EQ(status.last_result, "healed");
+  EXPECT_EQ(status.resolved_at, kT0 + 14min);
+  EXPECT_EQ(status.attempts_in_window, 0);
   Decision d = Decide(MakeAlert("DiskSpaceLow", "web-1:9100", "fp-2"), config_,
-                      HistoryAt(kT0 + 12min, alert_), kT0 + 12min);
+                      HistoryAt(kT0 + 15min, alert_), kT0 + 15min);
   EXPECT_EQ(d.verdict, Verdict::kLaunch);
   EXPECT_EQ(d.attempt, 1);
+  // Alertmanager's HA twin of the same resolve finds nothing left to credit.
+  EXPECT_EQ(ResolveAt(kT0 + 14min + 50ms).kind, ResolveCredit::Kind::kNone);
 }
 
-TEST_F(SqliteStoreTest, LateHealedResultClosesAnOpenBreaker) {
+TEST_F(SqliteStoreTest, EveryAttemptCarriesTheVerifySecItWasLaunchedWith) {
+  config_.handlers[0].verify = 7min;
+  LaunchAt(kT0, 1);
+  EXPECT_EQ(RawQuery(dir_.db(), "SELECT verify_ns FROM attempts"),
+            std::to_string(Duration(7min).count()));
+  config_.handlers[0].verify = 1h;  // a reload meanwhile changes nothing for this attempt
+  EXPECT_EQ(Finish(Outcome::kDone, kT0 + 1min, "inv-1").verify_until, kT0 + 8min);
+  EXPECT_EQ(StatusAt(kT0 + 8min).at(0).last_result, "not-healed");
+}
+
+TEST_F(SqliteStoreTest, DoneWithoutResolveIsNotHealedAfterVerifySecAndOpensTheBreaker) {
+  for (int i = 0; i < 3; ++i) {
+    LaunchAt(kT0 + i * 30min, i + 1);
+    ResultEffect done = Finish(Outcome::kDone, kT0 + i * 30min + 1min, "inv-" + std::to_string(i));
+    EXPECT_EQ(done.attempts_in_window, i + 1);
+    EXPECT_FALSE(done.breaker_opened);  // the budget is spent by the repeats, not the exit
+  }
+  KeyStatus waiting = StatusAt(kT0 + 61min + 15min - 1ns).at(0);
+  EXPECT_EQ(waiting.last_result, "done");
+  EXPECT_EQ(waiting.verify_until, kT0 + 61min + 15min);
+  KeyStatus status = StatusAt(kT0 + 90min).at(0);
+  EXPECT_EQ(status.last_result, "not-healed");
+  EXPECT_EQ(status.attempts_in_window, 3);
+  EXPECT_EQ(status.verify_until, kT0 + 76min);
+  EXPECT_EQ(RawQuery(dir_.db(), "SELECT COUNT(*) FROM attempts WHERE resolved_at IS NOT NULL"),
+            "0");
+
+  // Alertmanager's repeat_interval repeat: the budget is spent, the breaker opens.
+  History h = HistoryAt(kT0 + 90min, alert_);
+  EXPECT_EQ(h.keys.at("disk").last_result, "not-healed");
+  Decision d = Decide(alert_, config_, h, kT0 + 90min);
+  EXPECT_EQ(d.verdict, Verdict::kBreakerOpen);
+  EXPECT_TRUE(d.opens_breaker);
+  EXPECT_TRUE(d.escalate);
+  EXPECT_NE(d.reason.find("did not resolve within VerifySec=15min (not healed)"), std::string::npos)
+      << d.reason;
+  Escalation row = EscalationRow("disk", "web-1:9100", kT0 + 90min);
+  ASSERT_TRUE(store_->Record(alert_, d, kT0 + 90min, &row).ok());
+  EXPECT_TRUE(StatusAt(kT0 + 90min).at(0).breaker_open);
+  auto pending = store_->PendingEscalations();
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending.value().size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, ResolvedWhileRunningIsRememberedAndAnExit0IsHealedAtOnce) {
+  LaunchAt(kT0, 1);
+  LaunchAt(kT0 + 10min, 2, alert_);  // a second attempt in the window: both stop counting
+  ResolveCredit credit = ResolveAt(kT0 + 10min + 30s);
+  EXPECT_EQ(credit.kind, ResolveCredit::Kind::kAwaitingExit);
+  EXPECT_EQ(credit.attempt, 2);
+  EXPECT_FALSE(credit.verify_until);
+  EXPECT_EQ(ResolveAt(kT0 + 10min + 40s).kind, ResolveCredit::Kind::kAwaitingExit);
+  EXPECT_EQ(StatusAt(kT0 + 10min + 45s).at(0).resolved_at, kT0 + 10min + 30s);  // the first
+
+  ResultEffect done = Finish(Outcome::kDone, kT0 + 11min, "inv-2");
+  EXPECT_TRUE(done.healed);
+  EXPECT_EQ(done.resolved_at, kT0 + 10min + 30s);
+  EXPECT_EQ(done.attempts_in_window, 0);
+  KeyStatus status = StatusAt(kT0 + 12min).at(0);
+  EXPECT_EQ(status.last_result, "healed");
+  EXPECT_EQ(status.resolved_at, kT0 + 10min + 30s);
+  // Recorded again (a retried record-result): the same answer, nothing changes.
+  ResultEffect again = Finish(Outcome::kDone, kT0 + 11min, "inv-2");
+  EXPECT_TRUE(again.healed);
+  EXPECT_EQ(again.attempts_in_window, 0);
+}
+
+TEST_F(SqliteStoreTest, ResolvedWhileRunningIsDroppedWhenTheHandlerFails) {
+  LaunchAt(kT0, 1);
+  EXPECT_EQ(ResolveAt(kT0 + 30s).kind, ResolveCredit::Kind::kAwaitingExit);
+  ResultEffect failed = Finish(Outcome::kFailed, kT0 + 1min, "inv-1");
+  EXPECT_FALSE(failed.healed);
+  EXPECT_EQ(failed.attempts_in_window, 1);
+  EXPECT_EQ(RawQuery(dir_.db(), "SELECT resolved_at FROM attempts"), "NULL");
+  EXPECT_EQ(ResolveAt(kT0 + 2min).kind, ResolveCredit::Kind::kNone);  // failed: not credited
+}
+
+TEST_F(SqliteStoreTest, ResolvedAfterVerifySecIsNotCredited) {
+  LaunchAt(kT0, 1);
+  Finish(Outcome::kDone, kT0 + 1min, "inv-1");
+  ResolveCredit late = ResolveAt(kT0 + 1min + disk().verify);
+  EXPECT_EQ(late.kind, ResolveCredit::Kind::kTooLate);
+  EXPECT_EQ(late.attempt, 1);
+  EXPECT_EQ(late.verify_until, kT0 + 16min);
+  EXPECT_EQ(RawQuery(dir_.db(), "SELECT resolved_at FROM attempts"), "NULL");
+  KeyStatus status = StatusAt(kT0 + 17min).at(0);
+  EXPECT_EQ(status.last_result, "not-healed");
+  EXPECT_EQ(status.attempts_in_window, 1);
+  EXPECT_FALSE(status.resolved_at);
+}
+
+TEST_F(SqliteStoreTest, ResolveOfAKeyWithNoAttemptCreditsNothing) {
+  EXPECT_EQ(ResolveAt(kT0).kind, ResolveCredit::Kind::kNone);
+  LaunchAt(kT0, 1, MakeAlert("DiskSpaceLow", "web-2:9100"));
+  EXPECT_EQ(ResolveAt(kT0 + 1s).kind, ResolveCredit::Kind::kNone);  // another instance's
+  LaunchAt(kT0 + 1min, 1);
+  Finish(Outcome::kGaveUp, kT0 + 2min, "inv-1");
+  EXPECT_EQ(ResolveAt(kT0 + 3min).kind, ResolveCredit::Kind::kNone);
+  EXPECT_TRUE(StatusAt(kT0 + 3min).at(0).breaker_open);  // only a credit closes it
+}
+
+TEST_F(SqliteStoreTest, LateDoneResultThenResolveClosesAnOpenBreaker) {
   // Results lost: Decide opens the breaker itself; then the last result turns up.
   LaunchAt(kT0, 1);
   LaunchAt(kT0 + 10min, 2);
@@ -197,8 +326,10 @@ TEST_F(SqliteStoreTest, LateHealedResultClosesAnOpenBreaker) {
   ASSERT_TRUE(store_->Record(alert_, open, kT0 + 30min, &row).ok());
   EXPECT_EQ(KeyAt(kT0 + 30min).breaker_opened_at, kT0 + 30min);
   EXPECT_TRUE(KeyAt(kT0 + 30min).escalated);
-  EXPECT_TRUE(Finish(Outcome::kHealed, kT0 + 31min, "inv-3").found_attempt);
-  KeyState key = KeyAt(kT0 + 32min);
+  EXPECT_TRUE(Finish(Outcome::kDone, kT0 + 31min, "inv-3").found_attempt);
+  EXPECT_TRUE(KeyAt(kT0 + 32min).breaker_opened_at);  // done is not healed yet
+  EXPECT_EQ(ResolveAt(kT0 + 33min).kind, ResolveCredit::Kind::kHealed);
+  KeyState key = KeyAt(kT0 + 34min);
   EXPECT_FALSE(key.breaker_opened_at);
   EXPECT_TRUE(key.attempts.empty());
 }
@@ -364,7 +495,8 @@ TEST_F(SqliteStoreTest, TotalsCountResultsEscalationsAndTheLastRun) {
   LaunchAt(kT0 + 10min, 2);
   Finish(Outcome::kFailed, kT0 + 11min, "inv-2");
   LaunchAt(kT0 + 20min, 3);
-  Finish(Outcome::kHealed, kT0 + 21min, "inv-3");
+  Finish(Outcome::kDone, kT0 + 21min, "inv-3");
+  ResolveAt(kT0 + 25min);
   LaunchAt(kT0 + 30min, 1);
   Escalation e;
   e.handler = "disk";

@@ -90,7 +90,7 @@ inline RunResult ResultOf(const HandlerConfig& handler, const std::string& insta
   r.outcome = outcome;
   r.finished_at = finished_at;
   switch (outcome) {
-    case Outcome::kHealed:
+    case Outcome::kDone:
       r.service_result = "success";
       r.exit_status = "0";
       break;
