@@ -69,6 +69,7 @@ int RunDeliverEscalations(const Args& args) {
   std::vector<AlertmanagerClient> alertmanagers(server.alertmanager_urls.begin(),
                                                 server.alertmanager_urls.end());
   std::vector<std::function<Status(const std::string&)>> posts;
+  posts.reserve(alertmanagers.size());
   for (const AlertmanagerClient& alertmanager : alertmanagers) {
     posts.emplace_back(
         [&alertmanager](const std::string& body) { return alertmanager.Post(body); });
