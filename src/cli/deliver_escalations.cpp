@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include "cli/commands.h"
 #include "config/config_loader.h"
@@ -65,7 +66,14 @@ int RunDeliverEscalations(const Args& args) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   SystemClock clock;
-  AlertmanagerClient alertmanager(server.alertmanager_url);
+  std::vector<AlertmanagerClient> alertmanagers(server.alertmanager_urls.begin(),
+                                                server.alertmanager_urls.end());
+  std::vector<std::function<Status(const std::string&)>> posts;
+  posts.reserve(alertmanagers.size());
+  for (const AlertmanagerClient& alertmanager : alertmanagers) {
+    posts.emplace_back(
+        [&alertmanager](const std::string& body) { return alertmanager.Post(body); });
+  }
   SystemdLauncher systemd;
   std::function<Status(const Escalation&)> start_command;
   if (!server.escalate_exec.empty()) {
@@ -73,7 +81,9 @@ int RunDeliverEscalations(const Args& args) {
       return systemd.Start(BuildEscalationCommand(e, server.escalate_exec));
     };
   }
-  auto post = [&](const Escalation& e) { return alertmanager.Post(e.payload); };
+  // A round that failed for one Alertmanager is retried for all: those that took it
+  // already merge the identical alert again.
+  auto post = [&](const Escalation& e) { return PostToEach(posts, e.payload); };
 
   std::unique_ptr<SqliteStore> store;
   int store_failures = 0;

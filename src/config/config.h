@@ -27,9 +27,11 @@ struct ServerConfig {
   // [Server] AuthSecretFile=; a relative name is looked up in $CREDENTIALS_DIRECTORY
   // (systemd LoadCredential=). The secret itself is never stored in Config.
   std::string auth_secret_file;
-  Duration dedup_window = std::chrono::seconds(60);        // [Policy] DedupWindowSec=
-  std::string alertmanager_url = "http://127.0.0.1:9093";  // [Escalation] AlertmanagerURL=
-  std::vector<std::string> escalate_exec;                  // [Escalation] EscalateExec=
+  Duration dedup_window = std::chrono::seconds(60);  // [Policy] DedupWindowSec=
+  // [Escalation] AlertmanagerURL=, a list: every one gets every escalation
+  // (Alertmanager does not gossip alerts between the peers of an HA pair).
+  std::vector<std::string> alertmanager_urls = {"http://127.0.0.1:9093"};
+  std::vector<std::string> escalate_exec;  // [Escalation] EscalateExec=
   // [Metrics] TextfilePath=: the node_exporter textfile; empty disables metrics.
   std::string metrics_textfile = "/var/lib/prometheus/node-exporter/self-heal.prom";
 };

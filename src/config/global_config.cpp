@@ -1,7 +1,10 @@
 // self-heal.conf: the listener, the policy defaults and escalation.
+#include <algorithm>
 #include <chrono>
+#include <memory>
 
 #include "config/config_files.h"
+#include "config/handler_argv.h"
 #include "config/key_table.h"
 #include "config/values.h"
 
@@ -27,6 +30,7 @@ const char* AuthName(AuthKind kind) {
 
 std::vector<KeyRule> GlobalRules(ServerConfig& s) {
   const ServerConfig d;
+  auto replaced = std::make_shared<bool>(false);  // AlertmanagerURL= seen: no default
   return {
       {"Server", "IdleTimeoutSec",
        SetTimespan(&s.idle_timeout, Duration(1), "a time span greater than 0, such as 30s or 2min"),
@@ -98,15 +102,32 @@ std::vector<KeyRule> GlobalRules(ServerConfig& s) {
                    "(0 turns deduplication off)"),
        ResetTo(&s.dedup_window, d.dedup_window)},
       {"Escalation", "AlertmanagerURL",
-       [&s](std::string_view v) -> std::string {
-         if (!IsValidHttpUrl(v)) {
-           return "expected an http:// or https:// URL with a host, such as "
-                  "http://127.0.0.1:9093, and no user:password@";
+       [&s, replaced](std::string_view v) -> std::string {
+         // The same word splitting as Instance=; a URL has no blanks to quote.
+         auto words = SplitCommandLine(v);
+         if (!words.ok()) return words.error().message;
+         for (const std::string& url : words.value()) {
+           if (!IsValidHttpUrl(url)) {
+             return "expected an http:// or https:// URL with a host, such as "
+                    "http://127.0.0.1:9093, and no user:password@ (several: separated by spaces)";
+           }
          }
-         s.alertmanager_url = v;
+         // The first line replaces the default; later lines add, as Instance= does.
+         if (!*replaced) s.alertmanager_urls.clear();
+         *replaced = true;
+         for (std::string& url : words.value()) {
+           if (std::find(s.alertmanager_urls.begin(), s.alertmanager_urls.end(), url) ==
+               s.alertmanager_urls.end()) {
+             s.alertmanager_urls.push_back(std::move(url));
+           }
+         }
          return {};
        },
-       ResetTo(&s.alertmanager_url, d.alertmanager_url)},
+       [&s, replaced] {
+         s.alertmanager_urls.clear();
+         *replaced = true;
+       },
+       /*list=*/true},
       {"Escalation", "EscalateExec", SetExec(&s.escalate_exec),
        ResetTo(&s.escalate_exec, d.escalate_exec)},
       // node_exporter's textfile collector reads only *.prom files: anything else
@@ -132,6 +153,11 @@ std::vector<KeyRule> GlobalKeyRules(ServerConfig* server) { return GlobalRules(*
 void ApplyGlobalConfig(const std::string& file, const IniDocument& doc, ServerConfig* server,
                        std::vector<ConfigError>* errors) {
   KeyLines lines = ApplyKeyRules(file, doc, GlobalRules(*server), errors);
+  if (server->alertmanager_urls.empty() && server->escalate_exec.empty()) {
+    errors->push_back({file, lines.Key("AlertmanagerURL"),
+                       "AlertmanagerURL= is empty and EscalateExec= is not set: an escalation "
+                       "would reach nobody"});
+  }
   if (server->auth == AuthKind::kNone) return;
   std::string auth = std::string("Auth=") + AuthName(server->auth);
   if (server->auth_secret_file.empty()) {

@@ -50,9 +50,9 @@ std::vector<KeyRule> HandlerRules(HandlerConfig& h) {
        },
        ResetTo(&h.alertname, d.alertname)},
       {"Match", "Instance", [&h](std::string_view v) { return AddInstances(v, &h.instances); },
-       ResetTo(&h.instances, d.instances)},
+       ResetTo(&h.instances, d.instances), /*list=*/true},
       {"Match", "Label", [&h](std::string_view v) { return AddLabel(v, &h.labels); },
-       ResetTo(&h.labels, d.labels)},
+       ResetTo(&h.labels, d.labels), /*list=*/true},
       {"Run", "Exec", SetExec(&h.exec), ResetTo(&h.exec, d.exec)},
       {"Run", "User",
        [&h](std::string_view v) -> std::string {

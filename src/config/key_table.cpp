@@ -1,5 +1,7 @@
 #include "config/key_table.h"
 
+#include <utility>
+
 #include "config/handler_argv.h"
 #include "config/values.h"
 
@@ -48,6 +50,8 @@ int KeyLines::Section(std::string_view section) const {
 KeyLines ApplyKeyRules(const std::string& file, const IniDocument& doc,
                        const std::vector<KeyRule>& rules, std::vector<ConfigError>* errors) {
   KeyLines lines;
+  // (section, key) → line of the first assignment, for keys that take one value.
+  std::map<std::pair<std::string, std::string>, int> first_line;
   for (const IniSection& section : doc.sections) {
     if (IsKnownSection(rules, section.name)) {
       lines.sections.emplace(section.name, section.line);
@@ -68,6 +72,17 @@ KeyLines ApplyKeyRules(const std::string& file, const IniDocument& doc,
                          "Unknown key '" + a.key + "' in [" + a.section +
                              "]; allowed: " + AllowedKeys(rules, a.section)});
       continue;
+    }
+    if (!rule->list) {
+      auto [first, fresh] = first_line.try_emplace({a.section, a.key}, a.line);
+      if (!fresh) {
+        errors->push_back({file, a.line,
+                           "Duplicate " + a.key + "= in [" + a.section + "]: already set at line " +
+                               std::to_string(first->second) + "; " + a.key +
+                               "= takes one value (lines " + std::to_string(first->second) +
+                               " and " + std::to_string(a.line) + ")"});
+        continue;
+      }
     }
     lines.keys[a.key] = a.line;
     if (a.value.empty()) {

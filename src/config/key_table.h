@@ -23,6 +23,10 @@ struct KeyRule {
   std::function<std::string(std::string_view value)> set;
   // `Key=` with nothing after it: back to the default, or an empty list (systemd's rule).
   std::function<void()> reset;
+  // A list (Instance=, Label=, AlertmanagerURL=): each line adds, and may be repeated.
+  // Any other key takes one value: given twice in one section it is an error, never a
+  // silent last-wins.
+  bool list = false;
 };
 
 // Where things were in the file, for errors about a key that is missing or about a
@@ -39,7 +43,8 @@ struct KeyLines {
 
 // Applies every assignment of `doc` through `rules`, in file order. Appends an error
 // for each unknown section (once, at its header; its assignments are then ignored),
-// unknown key and refused value.
+// unknown key, refused value, and each repeat of a key that is not a list (naming the
+// line of its first assignment; the repeat is not applied).
 KeyLines ApplyKeyRules(const std::string& file, const IniDocument& doc,
                        const std::vector<KeyRule>& rules, std::vector<ConfigError>* errors);
 

@@ -114,6 +114,20 @@ void Mark(Outbox& store, const Escalation& e, const EscalationMark& mark, Journa
 
 }  // namespace
 
+Status PostToEach(const std::vector<std::function<Status(const std::string&)>>& posts,
+                  const std::string& payload) {
+  std::string failures;
+  bool retry_helps = false;
+  for (const auto& post : posts) {
+    Status sent = post(payload);
+    if (sent.ok()) continue;
+    failures += (failures.empty() ? "" : "; ") + sent.error().message;
+    retry_helps |= sent.error().code == Errc::kUnavailable;
+  }
+  if (failures.empty()) return Ok();
+  return Error{retry_helps ? Errc::kUnavailable : Errc::kInvalidInput, failures};
+}
+
 Duration Backoff(int tries) {
   Duration wait = kFirstBackoff;
   for (int i = 1; i < tries && wait < kMaxBackoff; ++i) wait *= 2;

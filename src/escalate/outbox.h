@@ -5,6 +5,8 @@
 
 #include <functional>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "common/expected.h"
 #include "common/time.h"
@@ -25,6 +27,14 @@ struct DeliveryReport {
   // later), or nullopt when the outbox is empty: how long the deliverer must stay up.
   std::optional<TimePoint> next_due;
 };
+
+// Posts `payload` with each of `posts` (one per AlertmanagerURL=), every one of them
+// whatever the others answer: Alertmanager peers do not gossip alerts, and one that is
+// down must not keep the escalation from the others. Ok when each took it; otherwise
+// the errors of those that did not, joined with "; " (each names its URL), kUnavailable
+// when a retry may help any of them.
+Status PostToEach(const std::vector<std::function<Status(const std::string&)>>& posts,
+                  const std::string& payload);
 
 // Sends each escalation due at `now` with `send` (in production
 // AlertmanagerClient::Post on its payload), once each, in the order the store lists

@@ -46,7 +46,7 @@ TEST(ConfigTest, EmptyDirectoryMeansDefaultsAndNoHandlers) {
   EXPECT_EQ(s.auth_user, "");
   EXPECT_EQ(s.auth_secret_file, "");
   EXPECT_EQ(s.dedup_window, 60s);
-  EXPECT_EQ(s.alertmanager_url, "http://127.0.0.1:9093");
+  EXPECT_THAT(s.alertmanager_urls, ElementsAre("http://127.0.0.1:9093"));
   EXPECT_TRUE(s.escalate_exec.empty());
   EXPECT_EQ(s.metrics_textfile, "/var/lib/prometheus/node-exporter/self-heal.prom");
   EXPECT_TRUE(loaded.config.handlers.empty());
@@ -117,7 +117,7 @@ TEST(ConfigTest, EveryGlobalKeyIsRead) {
   EXPECT_EQ(s.auth_user, "selfheal");
   EXPECT_EQ(s.auth_secret_file, "webhook-secret");
   EXPECT_EQ(s.dedup_window, 0s);
-  EXPECT_EQ(s.alertmanager_url, "https://[::1]:9093/prefix");
+  EXPECT_THAT(s.alertmanager_urls, ElementsAre("https://[::1]:9093/prefix"));
   EXPECT_THAT(s.escalate_exec, ElementsAre("/usr/local/bin/page", "on call", "--team=sre"));
   EXPECT_EQ(s.metrics_textfile, "/srv/textfiles/self-heal.prom");
 }
@@ -215,6 +215,54 @@ TEST(ConfigTest, EmptyInstanceAssignmentResetsTheList) {
   EXPECT_THAT(loaded.config.handlers[0].instances, ElementsAre("web-9:8080"));
 }
 
+TEST(ConfigTest, AlertmanagerUrlsAreAListThatReplacesTheDefault) {
+  TempDir dir;
+  dir.Write(
+      "self-heal.conf",
+      "[Escalation]\nAlertmanagerURL=http://10.0.0.1:9093 http://10.0.0.2:9093\n"
+      "AlertmanagerURL=https://am.example:9093/prefix\nAlertmanagerURL=http://10.0.0.1:9093\n");
+  LoadedConfig loaded = LoadConfig(dir.path());
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  EXPECT_THAT(loaded.config.server.alertmanager_urls,
+              ElementsAre("http://10.0.0.1:9093", "http://10.0.0.2:9093",
+                          "https://am.example:9093/prefix"));
+}
+
+TEST(ConfigTest, EmptyAlertmanagerUrlEmptiesTheListLikeInstance) {
+  TempDir dir;
+  dir.Write("self-heal.conf",
+            "[Escalation]\nAlertmanagerURL=http://10.0.0.1:9093\nAlertmanagerURL=\n"
+            "AlertmanagerURL=http://10.0.0.3:9093\n");
+  LoadedConfig loaded = LoadConfig(dir.path());
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  EXPECT_THAT(loaded.config.server.alertmanager_urls, ElementsAre("http://10.0.0.3:9093"));
+
+  dir.Write("self-heal.conf", "[Escalation]\nAlertmanagerURL=\nEscalateExec=/bin/true\n");
+  loaded = LoadConfig(dir.path());
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  EXPECT_TRUE(loaded.config.server.alertmanager_urls.empty());
+}
+
+TEST(ConfigTest, RepeatedSingleValueKeyNamesTheFileAndBothLines) {
+  TempDir dir;
+  dir.Write("self-heal.conf",
+            "[Escalation]\nEscalateExec=/bin/true\n[Server]\nIdleTimeoutSec=1min\n"
+            "[Escalation]\nEscalateExec=/bin/false\n");
+  dir.Write("handlers.d/h.conf", kMinimalHandler + "User=other\nUser=\n");
+  LoadedConfig loaded = LoadConfig(dir.path());
+  std::vector<std::string> got;
+  for (const ConfigError& e : loaded.errors) got.push_back(FormatConfigError(e));
+  ASSERT_EQ(got.size(), 2u) << AllErrors(loaded);
+  // kMinimalHandler is lines 1 to 5.
+  EXPECT_EQ(got[0], dir.path() +
+                        "/handlers.d/h.conf:7: Duplicate User= in [Run]: already set at line 6; "
+                        "User= takes one value (lines 6 and 7)");
+  EXPECT_EQ(got[1], dir.path() +
+                        "/self-heal.conf:6: Duplicate EscalateExec= in [Escalation]: already set "
+                        "at line 2; EscalateExec= takes one value (lines 2 and 6)");
+  EXPECT_FALSE(loaded.ok());
+}
+
 TEST(ConfigTest, QuotedInstanceKeepsItsSpaces) {
   TempDir dir;  // fixture 08 has instance `db 2 "primary"`
   dir.Write(
@@ -227,7 +275,7 @@ TEST(ConfigTest, QuotedInstanceKeepsItsSpaces) {
 
 TEST(ConfigTest, EmptyAssignmentRestoresTheDefault) {
   TempDir dir;
-  dir.Write("handlers.d/h.conf", kMinimalHandler + "User=other\nUser=\nMode=dry-run\nMode=\n");
+  dir.Write("handlers.d/h.conf", kMinimalHandler + "User=\nMode=\n");
   LoadedConfig loaded = LoadConfig(dir.path());
   ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
   EXPECT_EQ(loaded.config.handlers[0].user, "healer");
@@ -409,7 +457,7 @@ TEST(ConfigShippedTest, ExampleConfigDocumentsTheTrueDefaults) {
   EXPECT_EQ(s.auth_user, d.auth_user);
   EXPECT_EQ(s.auth_secret_file, d.auth_secret_file);
   EXPECT_EQ(s.dedup_window, d.dedup_window);
-  EXPECT_EQ(s.alertmanager_url, d.alertmanager_url);
+  EXPECT_EQ(s.alertmanager_urls, d.alertmanager_urls);
   EXPECT_EQ(s.escalate_exec, d.escalate_exec);
   EXPECT_EQ(s.metrics_textfile, d.metrics_textfile);
   // Every key of self-heal.conf is documented.

@@ -4,6 +4,7 @@
 #include <syslog.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -313,6 +314,49 @@ TEST_F(OutboxTest, ACommandUnconfiguredSinceIsDroppedWithAWarning) {
   EXPECT_TRUE(store.Row(1).done());
   EXPECT_EQ(journal.events.back().priority, LOG_WARNING);
   EXPECT_EQ(journal.Field(journal.events.size() - 1, "REASON"), "command-unconfigured");
+}
+
+// A fake Alertmanager at the edge: records what it was sent, answers `answer`.
+struct FakeAlertmanager {
+  std::string url;
+  Status answer = Ok();
+  std::vector<std::string> bodies;
+  std::function<Status(const std::string&)> Post() {
+    return [this](const std::string& body) {
+      bodies.push_back(body);
+      return answer;
+    };
+  }
+};
+
+TEST(PostToEachTest, EveryAlertmanagerGetsTheEscalationWhenOneIsDown) {
+  FakeAlertmanager down{"http://127.0.0.1:19093",
+                        Error{Errc::kUnavailable, "http://127.0.0.1:19093: connection refused"},
+                        {}};
+  FakeAlertmanager up{"http://127.0.0.1:29093", Ok(), {}};
+  Status s = PostToEach({down.Post(), up.Post()}, "[{}]");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::kUnavailable);
+  EXPECT_EQ(s.error().message, "http://127.0.0.1:19093: connection refused");
+  EXPECT_EQ(up.bodies, std::vector<std::string>{"[{}]"});
+  EXPECT_EQ(down.bodies, std::vector<std::string>{"[{}]"});
+}
+
+TEST(PostToEachTest, ErrorsOfEveryFailingAlertmanagerAreReported) {
+  FakeAlertmanager a{"a", Error{Errc::kInvalidInput, "a: 400 bad"}, {}};
+  FakeAlertmanager b{"b", Error{Errc::kInvalidInput, "b: 400 bad"}, {}};
+  Status s = PostToEach({a.Post(), b.Post()}, "[{}]");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::kInvalidInput);
+  EXPECT_EQ(s.error().message, "a: 400 bad; b: 400 bad");
+}
+
+TEST(PostToEachTest, AllTakingItIsOk) {
+  FakeAlertmanager a{"a", Ok(), {}};
+  FakeAlertmanager b{"b", Ok(), {}};
+  EXPECT_TRUE(PostToEach({a.Post(), b.Post()}, "[{}]").ok());
+  EXPECT_EQ(a.bodies.size(), 1u);
+  EXPECT_EQ(b.bodies.size(), 1u);
 }
 
 }  // namespace
