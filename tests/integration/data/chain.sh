@@ -13,7 +13,8 @@
 #   chain-watch-exporter.service      node_exporter's systemd collector on
 #                                     127.0.0.1:9100, Prometheus's job "node": it reports
 #                                     the state of prometheus-node-exporter.service (a
-#                                     service cannot report its own absence)
+#                                     service cannot report its own absence), and
+#                                     self-heal's metrics (textfile collector)
 #   chain-prometheus.service          prometheus on 127.0.0.1:9090, scrape and
 #                                     evaluation every 1 s, the shipped heal rules
 #   chain-alertmanager-NAME.service   prometheus-alertmanager on 127.0.0.1:PORT, the
@@ -48,6 +49,7 @@ CHAIN_FOR=2s
 # and (Alertmanager 0.25) its webhook timeout; DedupWindowSec= stays below it.
 CHAIN_GROUP_WAIT=1s CHAIN_GROUP_INTERVAL=2s CHAIN_REPEAT_INTERVAL=1h
 CHAIN_DEDUP=1s
+CHAIN_IDLE=5s   # self-heal's IdleTimeoutSec=
 
 _chain_fail() { die "chain setup: $*"; }
 
@@ -63,8 +65,9 @@ _chain_edit() {
     [[ $got == "$want" ]] || _chain_fail "$src: expected $want line(s) matching '$pat', found $got (the shipped example changed)"
     text=$(sed -E "s$d$pat$d$rep$d" <<<"$text")
   done
-  mkdir -p "$(dirname "$CT_ROOT$dst")" && printf '%s\n' "$text" >"$CT_ROOT$dst" \
-    || _chain_fail "cannot write $dst"
+  if ! mkdir -p "$(dirname "$CT_ROOT$dst")" || ! printf '%s\n' "$text" >"$CT_ROOT$dst"; then
+    _chain_fail "cannot write $dst"
+  fi
 }
 
 chain_rules() {  # chain_rules FOR [NODEDOWN_FOR]
@@ -110,7 +113,8 @@ chain_exporters() {
   in_container systemctl start "$CHAIN_UNIT" || _chain_fail "cannot start $CHAIN_UNIT"
   _chain_run chain-watch-exporter -p User=prometheus -- /usr/bin/prometheus-node-exporter \
     --web.listen-address="$CHAIN_INSTANCE" --collector.disable-defaults --collector.systemd \
-    "--collector.systemd.unit-include=${CHAIN_UNIT//./\\.}"
+    "--collector.systemd.unit-include=${CHAIN_UNIT//./\\.}" \
+    --collector.textfile --collector.textfile.directory=/var/lib/prometheus/node-exporter
   wait_until 10 _chain_http_ok "http://127.0.0.1:9101/metrics" || _chain_fail "$CHAIN_UNIT does not answer on 127.0.0.1:9101"
   wait_until 10 _chain_http_ok "http://$CHAIN_INSTANCE/metrics" || _chain_fail "the watcher does not answer on $CHAIN_INSTANCE"
 }
@@ -178,17 +182,29 @@ EOF
   out=$(in_container visudo -cq 2>&1) || _chain_fail "visudo: $out"
 }
 
-# self-heal.conf for the chain: escalations to the first Alertmanager; serve exits
-# when idle between notifications, as it does for real.
+# Escalations go to the first Alertmanager; with CHAIN_ESCALATE_ALL=1 to every one,
+# space separated (needs the several-URL AlertmanagerURL= of the escalation work).
+_chain_escalate_urls() {
+  local port urls=''
+  for port in "${CHAIN_AM_PORTS[@]}"; do
+    urls+="http://127.0.0.1:$port "
+    [[ ${CHAIN_ESCALATE_ALL:-0} == 1 ]] || break
+  done
+  echo "${urls% }"
+}
+
+# self-heal.conf for the chain; serve exits when idle between notifications, as it
+# does for real. CHAIN_ESCALATION_LINES: more [Escalation] keys.
 chain_conf() {  # chain_conf [SERVER_LINES]
   cat >"$CT_ROOT/etc/self-heal/self-heal.conf" <<EOF
 [Server]
-IdleTimeoutSec=5s
+IdleTimeoutSec=$CHAIN_IDLE
 ${1:-}
 [Policy]
 DedupWindowSec=$CHAIN_DEDUP
 [Escalation]
-AlertmanagerURL=http://127.0.0.1:${CHAIN_AM_PORTS[0]}
+AlertmanagerURL=$(_chain_escalate_urls)
+${CHAIN_ESCALATION_LINES:-}
 [Metrics]
 TextfilePath=/var/lib/prometheus/node-exporter/self-heal.prom
 EOF
@@ -198,6 +214,7 @@ _chain_unit_scraped_active() {
   [[ $(chain_query "node_systemd_unit_state{name=\"$CHAIN_UNIT\",state=\"active\"}" | jq -r '.[0].value[1] // empty') == 1 ]]
 }
 
+# shellcheck disable=SC2120 # every argument is optional
 chain_setup() {  # chain_setup [--for S] [--node-for S] [--am NAME:PORT]... [--am-edit SPEC]... [--jobs YAML] [--server LINES]
   local ams=() edits=() jobs='' conf='' am node_for=''
   while (($#)); do
@@ -241,10 +258,11 @@ chain_first_sample() {  # chain_first_sample SELECTOR [VALUE]
     '[.[].values[] | select($v == "" or .[1] == $v) | .[0]] | min // empty'
 }
 # systemd's "Started UNIT" (catalog), logged by PID 1 with UNIT=.
+# shellcheck disable=SC2034 # for the scenarios
 MSG_UNIT_STARTED=39f53479d3a045ac8e11786248231fbf
 chain_jtime() {  # chain_jtime [--last] FIELD=VALUE...: realtime of the first (last) match, s
   local us pick=head
-  [[ $1 == --last ]] && { pick=tail; shift; }
+  [[ $1 == --last ]] && { pick="tail"; shift; }
   us=$(in_container journalctl --no-pager -o json "$@" 2>/dev/null | "$pick" -n 1 | jq -r '.__REALTIME_TIMESTAMP // empty')
   [[ -n $us ]] && printf '%d.%06d\n' $((us / 1000000)) $((us % 1000000))
 }

@@ -48,8 +48,8 @@ assert_ok in_container systemctl stop "$CHAIN_UNIT"
 assert_that "Alertmanager's notification is decided launch" \
   it_wait_count 1 25 "MESSAGE_ID=$MSG_DECISION" SELF_HEAL_INSTANCE="$CHAIN_INSTANCE" SELF_HEAL_DECISION=launch
 assert_that "the result is recorded" it_wait_count 1 20 "MESSAGE_ID=$MSG_RESULT" SELF_HEAL_INSTANCE="$CHAIN_INSTANCE"
-assert_eq healed "$(it_journal "MESSAGE_ID=$MSG_RESULT" SELF_HEAL_INSTANCE="$CHAIN_INSTANCE" | head -1 | jq -r .SELF_HEAL_RESULT)" \
-  "healed through the authenticated webhook"
+assert_contains " healed done " " $(it_journal "MESSAGE_ID=$MSG_RESULT" SELF_HEAL_INSTANCE="$CHAIN_INSTANCE" | head -1 | jq -r .SELF_HEAL_RESULT) " \
+  "healed (or done, before verification) through the authenticated webhook"
 assert_eq active "$(in_container systemctl is-active "$CHAIN_UNIT")" "$CHAIN_UNIT is active again"
 assert_that "the resolved notification is accepted too" \
   it_wait_count 1 15 "MESSAGE_ID=$MSG_DECISION" SELF_HEAL_INSTANCE="$CHAIN_INSTANCE" SELF_HEAL_DECISION=resolved
