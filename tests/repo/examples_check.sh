@@ -3,7 +3,8 @@
 # shows a user passes `self-heal check`: each handler block of README.md (a ```ini
 # block whose first line names /etc/self-heal/handlers.d/NAME.conf), the indented
 # example of examples/handlers.d/README, every shipped *.conf.example, the global
-# examples/self-heal.conf, and the demo's configuration. Prints one line per check.
+# examples/self-heal.conf. (The demo's configuration is written by
+# tests/integration/data/chain.sh and checked there.) Prints one line per check.
 set -uo pipefail
 src=${1:?usage: examples_check.sh SOURCE_DIR SELF_HEAL_BINARY}
 bin=${2:?usage: examples_check.sh SOURCE_DIR SELF_HEAL_BINARY}
@@ -61,12 +62,6 @@ done < <(find "$src/handlers.d" "$src/examples" -name '*.conf.example' -print0 |
 fresh global
 cp "$src/examples/self-heal.conf" "$work/global/self-heal.conf"
 check global
-
-# The demo's configuration, whole.
-fresh demo
-cp "$src/demo/self-heal.conf" "$work/demo/"
-cp "$src"/demo/handlers.d/*.conf "$work/demo/handlers.d/"
-check demo
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

@@ -20,6 +20,8 @@
 #                                          daemon-reload, sysusers, tmpfiles, catalog
 #                                          (scripts/demo, which builds from source)
 #   container_curl CURL_ARG...             curl inside, with a timeout
+#   container_unmask UNIT...               undo the harness's mask of a host unit
+#                                          (the real chain: prometheus-node-exporter)
 #   container_teardown                     power off, kill leftovers, unmount;
 #                                          runs by itself on EXIT/INT/TERM
 #   assert_eq EXPECTED ACTUAL [DESC]       }
@@ -253,6 +255,16 @@ in_container() {
 }
 
 container_curl() { in_container curl -sS --max-time 10 "$@"; }
+
+# The harness masks the host's units (HARNESS_MASK); a scenario that runs one for
+# real removes the mask from the upper layer and reloads.
+container_unmask() {  # container_unmask UNIT...
+  local unit
+  for unit in "$@"; do
+    [[ -L $CT_ROOT/etc/systemd/system/$unit ]] && rm -f "$CT_ROOT/etc/systemd/system/$unit"
+  done
+  in_container systemctl daemon-reload
+}
 
 HARNESS_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 HARNESS_DIST_DIR=${HARNESS_DIST_DIR:-$HARNESS_REPO/dist}
