@@ -1,9 +1,4 @@
 #!/bin/bash
-# NEEDS the verification work (b): exit 0 is "done", healed only when a resolved
-# notification arrives within the handler's VerifySec=. Fails on a branch without it
-# (there exit 0 is healed and the breaker never opens); not registered with ctest
-# until then (CMakeLists.txt, SELFHEAL_SCENARIOS_AFTER_MERGE).
-#
 # The real chain with a handler that exits 0 and fixes nothing: the service stays
 # stopped, Prometheus keeps ServiceDown firing, Alertmanager re-sends it. Each run is
 # counted as not healed (no resolved notification within VerifySec=3s), the breaker
@@ -24,9 +19,9 @@ Instance=$inst
 [Run]
 Exec=$IT_BIN/test-handler 0
 TimeoutSec=20s
-VerifySec=3s
 Mode=run
 [Limit]
+VerifySec=3s
 MaxAttempts=3
 Window=1h
 HANDLER_END

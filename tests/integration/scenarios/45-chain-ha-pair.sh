@@ -1,9 +1,4 @@
 #!/bin/bash
-# NEEDS the escalation work (a: several AlertmanagerURL=) and the dedup work (d: HA
-# copies from another externalURL do not count, repeats from the same Alertmanager
-# do). Not registered with ctest until they are merged (CMakeLists.txt,
-# SELFHEAL_SCENARIOS_AFTER_MERGE).
-#
 # An HA pair as Debian runs it, here not clustered: two real Alertmanagers (distinct
 # --web.external-url and ports, --cluster.listen-address= empty), Prometheus sending
 # to both. Each posts ServiceDown: one run per notification round, the other copy is

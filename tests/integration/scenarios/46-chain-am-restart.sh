@@ -2,7 +2,7 @@
 # NEEDS the escalation work (a: SelfHealExhausted re-sent every ResendIntervalSec= by a
 # timer while the breaker is open, resolved on reset) and the metrics rename (c:
 # self_heal_breaker_open_until_seconds, label alert_instance). Not registered with
-# ctest until they are merged (CMakeLists.txt, SELFHEAL_SCENARIOS_AFTER_MERGE).
+# ctest until they are merged (CMakeLists.txt, SELFHEAL_SCENARIOS_NOT_LANDED).
 #
 # Alertmanager keeps alerts in memory only: restarted while a breaker is open, it has
 # forgotten SelfHealExhausted, and self-heal's re-send brings it back within one
