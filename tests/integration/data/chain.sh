@@ -239,6 +239,17 @@ chain_setup() {  # chain_setup [--for S] [--node-for S] [--am NAME:PORT]... [--a
   wait_until 20 _chain_unit_scraped_active || _chain_fail "Prometheus has not scraped $CHAIN_UNIT as active"
 }
 
+# Makes the watched service unhealable: every start fails (a drop-in), so a restart by
+# the handler never brings it back.
+chain_break_service() {
+  install -D -m 0644 /dev/stdin "$CT_ROOT/etc/systemd/system/$CHAIN_UNIT.d/broken.conf" <<'EOT'
+[Service]
+ExecStartPre=/bin/false
+Restart=no
+EOT
+  in_container systemctl daemon-reload
+}
+
 chain_query() {  # chain_query PROMQL -> the result array
   in_container curl -sS --max-time 5 -G "http://$CHAIN_PROM/api/v1/query" --data-urlencode "query=$1" |
     jq -c '.data.result'

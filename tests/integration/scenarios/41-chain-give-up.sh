@@ -24,12 +24,7 @@ assert_ok in_container self-heal check
 inst=$CHAIN_INSTANCE
 unit=$(it_unit restart-exporter "$inst")
 
-install -D -m 0644 /dev/stdin "$CT_ROOT/etc/systemd/system/$CHAIN_UNIT.d/broken.conf" <<'EOF'
-[Service]
-ExecStartPre=/bin/false
-Restart=no
-EOF
-assert_ok in_container systemctl daemon-reload
+assert_ok chain_break_service
 t0=$EPOCHREALTIME
 assert_ok in_container systemctl stop "$CHAIN_UNIT"
 

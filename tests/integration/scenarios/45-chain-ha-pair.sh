@@ -35,12 +35,7 @@ resolved_both() { (( $(it_count "MESSAGE_ID=$MSG_DECISION" SELF_HEAL_INSTANCE="$
 assert_that "both send resolved" wait_until 20 resolved_both
 
 # Then, not healable: both keep re-sending; the budget counts rounds, not copies.
-install -D -m 0644 /dev/stdin "$CT_ROOT/etc/systemd/system/$CHAIN_UNIT.d/broken.conf" <<'EOT'
-[Service]
-ExecStartPre=/bin/false
-Restart=no
-EOT
-assert_ok in_container systemctl daemon-reload
+assert_ok chain_break_service
 t_broken=$EPOCHREALTIME
 assert_ok in_container systemctl stop "$CHAIN_UNIT"
 failed_runs() { it_count "MESSAGE_ID=$MSG_RESULT" SELF_HEAL_INSTANCE="$inst" SELF_HEAL_RESULT=failed; }

@@ -24,12 +24,7 @@ chain_setup
 assert_ok in_container self-heal check
 inst=$CHAIN_INSTANCE
 
-install -D -m 0644 /dev/stdin "$CT_ROOT/etc/systemd/system/$CHAIN_UNIT.d/broken.conf" <<'EOT'
-[Service]
-ExecStartPre=/bin/false
-Restart=no
-EOT
-assert_ok in_container systemctl daemon-reload
+assert_ok chain_break_service
 assert_ok in_container systemctl stop "$CHAIN_UNIT"
 esc_state() { chain_am_alerts | jq -r '[.[] | select(.labels.alertname == "SelfHealExhausted") | .status.state] | first // ""'; }
 esc_active() { [[ $(esc_state) == active ]]; }
