@@ -32,6 +32,10 @@
 //                  notification in its current round → their newest copy; a new
 //                  round deletes them. A round of v3 has none: any copy within its
 //                  window is taken for an HA copy, as v3 did.
+//   escalations (v5)  resent_at: the last re-send Alertmanager took; finished_at: when
+//                  the resolve (endsAt = now) was posted after the breaker of its
+//                  opening closed, by reset or by its window. Delivered and not
+//                  finished = active: re-sent every [Escalation] ResendIntervalSec=.
 #include "state/schema.h"
 
 #include <iterator>
@@ -132,6 +136,15 @@ CREATE TABLE notification_senders (
   PRIMARY KEY (fingerprint, starts_at, external_url)
 ) WITHOUT ROWID;
 CREATE INDEX notification_senders_by_age ON notification_senders (seen_at);
+)sql",
+    // 4 → 5: a delivered escalation is re-sent while its breaker stays open and
+    // resolved once it closes. Those delivered before carried a fixed endsAt: finished.
+    R"sql(
+ALTER TABLE escalations ADD COLUMN resent_at INTEGER;
+ALTER TABLE escalations ADD COLUMN finished_at INTEGER;
+UPDATE escalations SET finished_at = delivered_at WHERE delivered_at IS NOT NULL;
+CREATE INDEX escalations_active ON escalations (id)
+  WHERE delivered_at IS NOT NULL AND finished_at IS NULL;
 )sql",
 };
 
