@@ -1,5 +1,6 @@
 // status, reset, pause, resume: the operator's view of and hand on the state store.
-// Changes are journaled with the caller's uid (DESIGN.md "Modes an operator needs").
+// Changes are journaled with the caller's uid (DESIGN.md "Modes an operator needs")
+// and published to the metrics textfile at once.
 #include <syslog.h>
 #include <unistd.h>
 
@@ -7,7 +8,9 @@
 
 #include "cli/commands.h"
 #include "common/text.h"
+#include "config/config_loader.h"
 #include "journal/sinks.h"
+#include "metrics/publish.h"
 #include "state/sqlite_store.h"
 
 namespace selfheal {
@@ -29,6 +32,15 @@ void JournalAction(const std::string& action, const std::string& message,
   e.fields.emplace_back("ACTION", action);
   e.fields.emplace_back("CALLER_UID", std::to_string(::getuid()));
   DefaultJournalSink().Write(e);
+}
+
+// A change by hand is a change of state like any other: the metrics must show it now,
+// not when serve or a handler next runs (there may be no resident process at all). A
+// broken config still publishes, to its TextfilePath= or the default.
+void PublishAfterChange(const Args& args, SqliteStore& store) {
+  LoadedConfig loaded = LoadConfig(args.config_dir);
+  SystemClock clock;
+  PublishMetrics(store, loaded.config.server.metrics_textfile, clock.Now(), DefaultJournalSink());
 }
 
 std::string OptionalTime(const std::optional<TimePoint>& t) { return t ? FormatRfc3339(*t) : "-"; }
@@ -145,6 +157,7 @@ int RunReset(const Args& args) {
     std::fprintf(stderr, "self-heal reset: %s\n", done.error().message.c_str());
     return 1;
   }
+  PublishAfterChange(args, *store.value());
   if (args.all) {
     JournalAction("reset", "Reset every breaker and attempt budget.");
     std::printf("Reset every breaker and attempt budget.\n");
@@ -176,6 +189,7 @@ int RunPause(const Args& args) {
     std::fprintf(stderr, "self-heal pause: %s\n", s.error().message.c_str());
     return 1;
   }
+  PublishAfterChange(args, *store.value());
   std::string message = args.pause_for.empty() ? "Paused until 'self-heal resume'."
                                                : "Paused until " + FormatRfc3339(*until) + ".";
   JournalAction("pause", message);
@@ -190,6 +204,7 @@ int RunResume(const Args& args) {
     std::fprintf(stderr, "self-heal resume: %s\n", s.error().message.c_str());
     return 1;
   }
+  PublishAfterChange(args, *store.value());
   JournalAction("resume", "Resumed healing.");
   std::printf("Resumed healing.\n");
   return 0;

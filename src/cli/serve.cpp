@@ -26,6 +26,7 @@
 #include "http/server.h"
 #include "journal/sinks.h"
 #include "launch/systemd_launcher.h"
+#include "metrics/event_counts.h"
 #include "serve/aftermath.h"
 #include "serve/reload.h"
 #include "serve/webhook_service.h"
@@ -111,7 +112,10 @@ const Config* Reload(const Args& args, const Config& running, std::list<Config>&
 }  // namespace
 
 int RunServe(const Args& args) {
-  JournalSink& journal = DefaultJournalSink();
+  // Every entry serve journals passes through the counters of the metrics
+  // (metrics/event_counts.h), whichever thread or layer writes it.
+  CountingJournal counting(DefaultJournalSink());
+  JournalSink& journal = counting;
   LoadedConfig loaded = LoadConfig(args.config_dir);
   if (!loaded.ok()) {
     for (const ConfigError& error : loaded.errors) {
@@ -190,6 +194,9 @@ int RunServe(const Args& args) {
   std::list<Config> applied;
   std::string why;
   const timespec tick{0, 100 * 1000 * 1000};
+  // The event counters are stored at most once a second: one transaction for many
+  // requests, not one each (performance matters on the request path's store).
+  TimePoint last_flush = clock.Now();
   for (;;) {
     int sig = sigtimedwait(&stop_signals, nullptr, &tick);
     if (sig == SIGHUP) {
@@ -201,7 +208,12 @@ int RunServe(const Args& args) {
       why = std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
-    if (state_changed.exchange(false)) aftermath.Publish(clock.Now());
+    const TimePoint now = clock.Now();
+    if (now - last_flush >= std::chrono::seconds(1)) {
+      last_flush = now;
+      if (aftermath.FlushCounts(counting)) state_changed = true;
+    }
+    if (state_changed.exchange(false)) aftermath.Publish(now);
     if (server.value()->IdleFor(current->server.idle_timeout)) {
       why = "idle for " + FormatTimespan(current->server.idle_timeout);
       break;
@@ -209,8 +221,9 @@ int RunServe(const Args& args) {
   }
   sd_notifyf(0, "STOPPING=1\nSTATUS=Stopping: %s", why.c_str());
   server.value()->Quiesce(std::chrono::seconds(5));
-  // Requests that finished during the quiesce may have changed state: publish it
-  // before leaving.
+  // Requests that finished during the quiesce may have changed state or counted
+  // events: store and publish them before leaving.
+  if (aftermath.FlushCounts(counting)) state_changed = true;
   if (state_changed) aftermath.Publish(clock.Now());
   journal.Write(
       Lifecycle(EventType::kServeStopped, LOG_INFO, "self-heal serve stopped: " + why + ".", why));

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -11,7 +12,11 @@
 #include <cstring>
 #include <initializer_list>
 #include <map>
+#include <optional>
+#include <string>
 #include <utility>
+
+#include "metrics/event_counts.h"
 
 namespace selfheal {
 
@@ -51,11 +56,50 @@ void Sample(std::string& out, const char* name,
   out += '\n';
 }
 
+// TimePoint::max() stands for "no end" (a pause until `resume`): +Inf, so that
+// `> time()` holds.
 std::string UnixSeconds(TimePoint t) {
+  if (t == TimePoint::max()) return "+Inf";
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ms) / 1000.0);
   return buf;
+}
+
+std::string Seconds(int64_t ns) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1e9);
+  return buf;
+}
+
+// A counter family whose series are the stored counters named `name`, labelled by
+// `label`. Pure.
+void EventFamily(std::string& out, const EventCounts& events, std::string_view name,
+                 const char* label, const char* help) {
+  const std::string metric = "self_heal_" + std::string(name) + "_total";
+  Family(out, metric.c_str(), "counter", help);
+  for (auto it = events.lower_bound({std::string(name), ""});
+       it != events.end() && it->first.first == name; ++it) {
+    Sample(out, metric.c_str(), {{label, it->first.second}}, std::to_string(it->second));
+  }
+}
+
+template <size_t N>
+void Histograms(std::string& out, const char* name, const char* help, const int64_t (&bounds)[N],
+                const std::map<std::string, SecondsHistogram>& by_handler) {
+  Family(out, name, "histogram", help);
+  const std::string bucket = std::string(name) + "_bucket";
+  const std::string sum = std::string(name) + "_sum";
+  const std::string count = std::string(name) + "_count";
+  for (const auto& [handler, h] : by_handler) {
+    for (size_t i = 0; i < N; ++i) {
+      Sample(out, bucket.c_str(), {{"handler", handler}, {"le", std::to_string(bounds[i])}},
+             std::to_string(i < h.buckets.size() ? h.buckets[i] : h.count));
+    }
+    Sample(out, bucket.c_str(), {{"handler", handler}, {"le", "+Inf"}}, std::to_string(h.count));
+    Sample(out, sum.c_str(), {{"handler", handler}}, Seconds(h.sum_ns));
+    Sample(out, count.c_str(), {{"handler", handler}}, std::to_string(h.count));
+  }
 }
 
 Status IoError(const std::string& path, const char* what, int err) {
@@ -112,24 +156,68 @@ std::string FormatMetrics(const StateStore::Totals& totals, const std::vector<Ke
            std::to_string(n));
   }
 
-  std::map<std::pair<std::string, std::string>, bool> open;
-  for (const KeyStatus& s : status) open[{s.handler, s.instance}] |= s.breaker_open;
-  Family(out, "self_heal_breaker_open", "gauge",
-         "Whether the breaker of a handler on an instance is open (1) or closed (0).");
-  for (const auto& [key, is_open] : open) {
-    Sample(out, "self_heal_breaker_open", {{"handler", key.first}, {"instance", key.second}},
-           is_open ? "1" : "0");
+  // Keyed by (handler, instance); the later of two open-until times wins.
+  std::map<std::pair<std::string, std::string>, std::optional<TimePoint>> open;
+  for (const KeyStatus& s : status) {
+    std::optional<TimePoint>& until = open[{s.handler, s.instance}];
+    if (s.breaker_open) {
+      TimePoint t = s.breaker_open_until.value_or(TimePoint::max());
+      until = until ? std::max(*until, t) : t;
+    }
   }
+  Family(out, "self_heal_breaker_open", "gauge",
+         "Whether the breaker of a handler on an alert's instance is open (1) or closed (0).");
+  for (const auto& [key, until] : open) {
+    Sample(out, "self_heal_breaker_open", {{"handler", key.first}, {"alert_instance", key.second}},
+           until ? "1" : "0");
+  }
+  Family(out, "self_heal_breaker_open_until_seconds", "gauge",
+         "When an open breaker closes by its window, in seconds since the epoch.");
+  for (const auto& [key, until] : open) {
+    if (!until) continue;
+    Sample(out, "self_heal_breaker_open_until_seconds",
+           {{"handler", key.first}, {"alert_instance", key.second}}, UnixSeconds(*until));
+  }
+
+  EventFamily(out, totals.events, kDecisionsCounter, "decision",
+              "Alerts decided by serve, by decision.");
 
   Family(out, "self_heal_escalations_total", "counter",
          "Escalations queued for Alertmanager because a breaker opened.");
   Sample(out, "self_heal_escalations_total", {}, std::to_string(totals.escalations));
 
+  Histograms(out, "self_heal_handler_duration_seconds",
+             "How long finished handler runs took, by handler.", kHandlerDurationBounds,
+             totals.handler_duration);
+
   Family(out, "self_heal_last_run_timestamp_seconds", "gauge",
-         "When a handler last started or finished, in seconds since the epoch.");
+         "When a handler last started, in seconds since the epoch.");
   if (totals.last_run) {
     Sample(out, "self_heal_last_run_timestamp_seconds", {}, UnixSeconds(*totals.last_run));
   }
+
+  Family(out, "self_heal_outbox_depth", "gauge",
+         "Escalations not yet delivered to Alertmanager or their EscalateExec=.");
+  Sample(out, "self_heal_outbox_depth", {}, std::to_string(totals.outbox_depth));
+
+  Family(out, "self_heal_paused_until_seconds", "gauge",
+         "When the pause ends, in seconds since the epoch; +Inf until resumed, 0 when not "
+         "paused.");
+  Sample(out, "self_heal_paused_until_seconds", {},
+         totals.paused_until ? UnixSeconds(*totals.paused_until) : "0");
+
+  EventFamily(out, totals.events, kRejectedRequestsCounter, "reason",
+              "Requests answered or ended without being acted on, by reason.");
+
+  Histograms(out, "self_heal_time_to_resolve_seconds",
+             "From a healed run's start to its alert's resolve, by handler.", kTimeToResolveBounds,
+             totals.time_to_resolve);
+
+  Family(out, "self_heal_truncated_alerts_total", "counter",
+         "Alerts Alertmanager left out of a notification (max_alerts): never decided.");
+  auto truncated = totals.events.find({std::string(kTruncatedAlertsCounter), ""});
+  Sample(out, "self_heal_truncated_alerts_total", {},
+         std::to_string(truncated == totals.events.end() ? 0 : truncated->second));
   return out;
 }
 

@@ -2,9 +2,7 @@
 
 #include <syslog.h>
 
-#include <filesystem>
-
-#include "metrics/textfile.h"
+#include "metrics/publish.h"
 #include "serve/escalation.h"
 
 namespace selfheal {
@@ -20,28 +18,21 @@ void Aftermath::WakeIfPending() {
 }
 
 void Aftermath::Publish(TimePoint now) {
-  if (server_->metrics_textfile.empty()) return;
-  // node_exporter's textfile directory is optional (no node_exporter on this host):
-  // without it there is nobody to publish to, and nothing to warn about each time.
-  std::error_code ec;
-  if (!std::filesystem::is_directory(std::filesystem::path(server_->metrics_textfile).parent_path(),
-                                     ec)) {
-    return;
-  }
-  auto totals = totals_.ReadTotals();
-  auto status = totals_.ListStatus(now);
-  Status written = totals.ok() && status.ok()
-                       ? WriteTextfileAtomically(server_->metrics_textfile,
-                                                 FormatMetrics(totals.value(), status.value()))
-                       : Status(Error{Errc::kUnavailable, "Failed to write metrics to '" +
-                                                              server_->metrics_textfile +
-                                                              "': cannot read the state store"});
-  if (!written.ok()) {
-    journal_.Write(AuditEvent{EventType::kStoreError,
-                              LOG_WARNING,
-                              written.error().message + ", skipping.",
-                              {{"REASON", written.error().message}}});
-  }
+  PublishMetrics(totals_, server_->metrics_textfile, now, journal_);
+}
+
+bool Aftermath::FlushCounts(CountingJournal& counts) {
+  EventCounts taken = counts.Take();
+  if (taken.empty()) return false;
+  Status added = totals_.AddEventCounts(taken);
+  if (added.ok()) return true;
+  counts.GiveBack(taken);
+  journal_.Write(AuditEvent{EventType::kStoreError,
+                            LOG_WARNING,
+                            "Failed to store the event counters for the metrics: " +
+                                added.error().message + "; keeping them for the next try.",
+                            {{"REASON", added.error().message}}});
+  return false;
 }
 
 }  // namespace selfheal

@@ -110,12 +110,13 @@ struct KeyStatus {
   int attempts_in_window = 0;
   bool breaker_open = false;
   std::optional<TimePoint> breaker_opened_at;
-  std::string last_result;             // OutcomeName, "running", "lost" (no result within
-                                       // TimeoutSec + 30 s: counts as failed), "healed",
-                                       // "not-healed", or "" if none yet; "done" while the
-                                       // newest attempt awaits its resolve
-  std::optional<TimePoint> last_time;  // when the last attempt started or finished
-  std::string running_unit;            // set while an attempt has no result yet
+  std::optional<TimePoint> breaker_open_until;  // opened_at + its window, while open
+  std::string last_result;                      // OutcomeName, "running", "lost" (no result within
+                                                // TimeoutSec + 30 s: counts as failed), "healed",
+                                                // "not-healed", or "" if none yet; "done" while the
+                                                // newest attempt awaits its resolve
+  std::optional<TimePoint> last_time;           // when the last attempt started or finished
+  std::string running_unit;                     // set while an attempt has no result yet
   // The newest attempt's: until when a done attempt awaits its resolve (set once it
   // exited 0), and when a resolve was credited to it (or remembered while it runs).
   std::optional<TimePoint> verify_until;

@@ -146,6 +146,15 @@ UPDATE escalations SET finished_at = delivered_at WHERE delivered_at IS NOT NULL
 CREATE INDEX escalations_active ON escalations (id)
   WHERE delivered_at IS NOT NULL AND finished_at IS NULL;
 )sql",
+    // 5 → 6: counters of events that leave no other row, for the metrics.
+    R"sql(
+CREATE TABLE counters (
+  name  TEXT NOT NULL,
+  label TEXT NOT NULL DEFAULT '',
+  value INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (name, label)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr int kVersion = static_cast<int>(std::size(kMigrations));

@@ -48,7 +48,8 @@ Expected<std::optional<BreakerRow>> ReadBreaker(Transaction& tx, const std::stri
   }
   BreakerRow b;
   b.opened_at = q.Time(0);
-  b.open = now - b.opened_at < window.value_or(Duration(q.Int(1)));
+  b.open_until = b.opened_at + window.value_or(Duration(q.Int(1)));
+  b.open = now < b.open_until;
   b.escalated = q.Int(2) != 0;
   b.alertname = q.Text(3);
   return std::optional<BreakerRow>(std::move(b));

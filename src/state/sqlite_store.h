@@ -81,6 +81,8 @@ class SqliteStore final : public StateStore {
   Status ResetAll() override;
   Status SetPausedUntil(std::optional<TimePoint> until) override;
   Expected<Totals> ReadTotals() override;
+  // An UPSERT per counter (schema v6 `counters`), all in one transaction.
+  Status AddEventCounts(const EventCounts& counts) override;
 
  private:
   SqliteStore(std::unique_ptr<sqlite::Connection> connection, std::string path);

@@ -1,9 +1,9 @@
 // Implementation notes: the escalation outbox and the operator commands of
 // SqliteStore. An escalation belongs to one breaker opening (breaker_opened_at), which
 // is what makes queuing it idempotent: the service that decided breaker-open and the
-// record-result process that opened the breaker may both try to queue it. Status and
-// totals are computed from the rows, so they survive restarts and agree with what the
-// request path sees.
+// record-result process that opened the breaker may both try to queue it. Status is
+// computed from the rows, so it survives restarts and agrees with what the request
+// path sees (the metrics totals: sqlite_store_totals.cpp).
 #include <string>
 
 #include "state/sqlite_db.h"
@@ -128,6 +128,7 @@ Expected<std::vector<KeyStatus>> SqliteStore::ListStatus(TimePoint now) {
       if (breaker.value()->open) {
         k.breaker_open = true;
         k.breaker_opened_at = breaker.value()->opened_at;
+        k.breaker_open_until = breaker.value()->open_until;
       }
     }
     auto attempts = state_internal::AttemptsInWindow(tx, k.handler, k.instance, now, std::nullopt);
@@ -190,32 +191,6 @@ Status SqliteStore::SetPausedUntil(std::optional<TimePoint> until) {
       "ON CONFLICT (id) DO UPDATE SET paused_until = excluded.paused_until");
   if (Status s = q.Bind(until).Run(); !s.ok()) return s;
   return tx.Commit();
-}
-
-Expected<StateStore::Totals> SqliteStore::ReadTotals() {
-  std::lock_guard lock(mu_);
-  Transaction tx(*db_, "read the totals");
-  if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
-  Totals totals;
-  {
-    Query q = tx.Sql(
-        "SELECT handler, outcome, COUNT(*) FROM attempts WHERE finished_at IS NOT NULL "
-        "GROUP BY handler, outcome ORDER BY handler, outcome");
-    while (q.Next()) totals.results.push_back({{q.Text(0), q.Text(1)}, q.Int(2)});
-    if (!q.status().ok()) return q.status().error();
-  }
-  {
-    Query q = tx.Sql("SELECT COUNT(*) FROM escalations");
-    if (q.Next()) totals.escalations = q.Int(0);
-    if (!q.status().ok()) return q.status().error();
-  }
-  {
-    Query q = tx.Sql("SELECT MAX(started_at) FROM attempts WHERE orphan = 0");
-    if (q.Next()) totals.last_run = q.OptTime(0);
-    if (!q.status().ok()) return q.status().error();
-  }
-  if (Status s = tx.Commit(); !s.ok()) return s.error();
-  return totals;
 }
 
 }  // namespace selfheal

@@ -31,9 +31,11 @@ std::string KeyText(const HealKey& key);
 Status CloseExpiredBreaker(sqlite::Transaction& tx, const std::string& handler,
                            const std::string& instance, TimePoint now, Duration window);
 
-// The key's breaker row, if any. open: now - opened_at < window.
+// The key's breaker row, if any. open: now - opened_at < window; open_until:
+// opened_at + window.
 struct BreakerRow {
   TimePoint opened_at;
+  TimePoint open_until;
   bool open = false;
   bool escalated = false;
   std::string alertname;

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,13 +97,44 @@ class Outbox {
   virtual Expected<std::vector<Escalation>> PendingEscalations() = 0;
 };
 
-// Counters for the metrics textfile, derived from durable rows so they survive
-// restarts: results by handler and outcome, escalations queued.
+// Events that leave no row (serve's decisions, rejected requests, left-out alerts),
+// counted for the metrics: (counter name, label value) → n. Names: see EventCountsOf
+// (metrics/event_counts.h).
+using EventCounts = std::map<std::pair<std::string, std::string>, int64_t>;
+
+// The upper bounds, in seconds, of the histograms' buckets (besides +Inf). A handler
+// restarts a service in seconds, cleans a disk in minutes, and is stopped by its
+// TimeoutSec= (default 5 min): the buckets reach past that to an hour. Time to resolve
+// adds Alertmanager's group_interval and the rule's `for:` to the run: minutes to hours.
+inline constexpr int64_t kHandlerDurationBounds[] = {1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600};
+inline constexpr int64_t kTimeToResolveBounds[] = {30,  60,   120,  300,  600,
+                                                   900, 1800, 3600, 7200, 21600};
+
+// One histogram of seconds as the store sums it: buckets[i] counts the observations
+// <= the i-th bound (cumulative, as Prometheus wants), count all of them.
+struct SecondsHistogram {
+  std::vector<int64_t> buckets;
+  int64_t count = 0;
+  int64_t sum_ns = 0;
+};
+
+// Everything the metrics textfile shows besides the per-key status, derived from
+// durable rows so it survives restarts and agrees with `status`.
 struct StoreTotals {
   // (handler, outcome) → n
   std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> results;
   int64_t escalations = 0;
   std::optional<TimePoint> last_run;
+  // The pause in force or last in force; TimePoint::max() until `resume`. nullopt:
+  // never paused, or resumed.
+  std::optional<TimePoint> paused_until;
+  int64_t outbox_depth = 0;  // escalations not done (PendingEscalations)
+  // By handler: finished_at - started_at of finished, launched attempts
+  // (kHandlerDurationBounds), and resolved_at - started_at of healed ones
+  // (kTimeToResolveBounds).
+  std::map<std::string, SecondsHistogram> handler_duration;
+  std::map<std::string, SecondsHistogram> time_to_resolve;
+  EventCounts events;  // as added by AddEventCounts
 };
 
 // Operator commands (status, reset, pause, resume) and the metrics totals.
@@ -118,6 +151,8 @@ class OperatorStore {
 
   using Totals = StoreTotals;
   virtual Expected<Totals> ReadTotals() = 0;
+  // Adds `counts` to the durable event counters, in one transaction.
+  virtual Status AddEventCounts(const EventCounts& counts) = 0;
 };
 
 // Everything the durable store does: what serve and record-result hold.
