@@ -224,8 +224,36 @@ EOF
     'max by (instance, job, name) (' 'max without () ('
   mutate rules heal-rules.yml 'NodeDown for any job' \
     'up{job="node"} == 0' 'up == 0'
-  mutate rules self-monitoring-rules.yml 'SelfHealBreakerOpen for closed breakers too' \
-    'self_heal_breaker_open == 1' 'self_heal_breaker_open >= 0'
+  mutate rules self-monitoring-rules.yml 'SelfHealBreakerOpen past its window too' \
+    'self_heal_breaker_open_until_seconds > time()' 'self_heal_breaker_open_until_seconds > 0'
+  mutate rules self-monitoring-rules.yml 'SelfHealBreakerOpen on the 0/1 gauge (stays after the window)' \
+    'self_heal_breaker_open_until_seconds > time()' 'self_heal_breaker_open == 1'
+  mutate rules self-monitoring-rules.yml 'SelfHealBreakerOpen with for: 9m' \
+    $'        expr: self_heal_breaker_open_until_seconds > time()\n        # Longer than the escalation needs to get through, so that normally a human\n        # gets SelfHealExhausted first and this only when that did not arrive.\n        for: 10m' \
+    $'        expr: self_heal_breaker_open_until_seconds > time()\n        # Longer than the escalation needs to get through, so that normally a human\n        # gets SelfHealExhausted first and this only when that did not arrive.\n        for: 9m'
+  mutate rules self-monitoring-rules.yml 'SelfHealPaused for any value (not paused too)' \
+    'self_heal_paused_until_seconds > time()' 'self_heal_paused_until_seconds >= 0'
+  mutate rules self-monitoring-rules.yml 'SelfHealPaused with for: 3h' \
+    $'        expr: self_heal_paused_until_seconds > time()\n        for: 4h' \
+    $'        expr: self_heal_paused_until_seconds > time()\n        for: 3h'
+  mutate rules self-monitoring-rules.yml 'SelfHealEscalationsStuck with for: 20m' \
+    $'        expr: self_heal_outbox_depth > 0\n        for: 30m' $'        expr: self_heal_outbox_depth > 0\n        for: 20m'
+  mutate rules self-monitoring-rules.yml 'SelfHealEscalationsStuck with for: 40m' \
+    $'        expr: self_heal_outbox_depth > 0\n        for: 30m' $'        expr: self_heal_outbox_depth > 0\n        for: 40m'
+  mutate rules self-monitoring-rules.yml 'SelfHealWebhooksRejected counting client-abort' \
+    '{reason!="client-abort"}' '{}'
+  mutate rules self-monitoring-rules.yml 'SelfHealWebhooksRejected without the reason label' \
+    'sum by (instance, job, reason) (' 'sum by (instance, job) ('
+  mutate rules self-monitoring-rules.yml 'SelfHealAlertsLeftOut on any count ever' \
+    'increase(self_heal_truncated_alerts_total[1h]) > 0' 'self_heal_truncated_alerts_total >= 0'
+  mutate rules self-monitoring-rules.yml 'SelfHealUnitFailed for any self-heal* unit' \
+    'name=~"self-heal\\.(socket|service)"' 'name=~"self-heal.*"'
+  mutate rules self-monitoring-rules.yml 'SelfHealUnitFailed for the service only' \
+    'name=~"self-heal\\.(socket|service)"' 'name="self-heal.service"'
+  mutate rules self-monitoring-rules.yml 'SelfHealUnitFailed with for: 4m' \
+    $'          ) == 1\n        for: 5m' $'          ) == 1\n        for: 4m'
+  mutate rules self-monitoring-rules.yml 'SelfHealUnitFailed with for: 6m' \
+    $'          ) == 1\n        for: 5m' $'          ) == 1\n        for: 6m'
   mutate rules self-monitoring-rules.yml 'SelfHealBreakerOpen with heal="true"' \
     $'          severity: warning\n' $'          severity: warning\n          heal: "true"\n'
   mutate rules self-monitoring-rules.yml 'SelfHealHandlerFailing without the first-failure term' \
