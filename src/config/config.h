@@ -3,6 +3,10 @@
 // written by root; nothing in an alert can add to it.
 #pragma once
 
+#ifndef SELFHEAL_TEXTFILE_DIR
+#define SELFHEAL_TEXTFILE_DIR "/var/lib/prometheus/node-exporter"  // Debian's
+#endif
+
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -32,8 +36,9 @@ struct ServerConfig {
   // (Alertmanager does not gossip alerts between the peers of an HA pair).
   std::vector<std::string> alertmanager_urls = {"http://127.0.0.1:9093"};
   std::vector<std::string> escalate_exec;  // [Escalation] EscalateExec=
-  // [Metrics] TextfilePath=: the node_exporter textfile; empty disables metrics.
-  std::string metrics_textfile = "/var/lib/prometheus/node-exporter/self-heal.prom";
+  // [Metrics] TextfilePath=: the node_exporter textfile; empty disables metrics. The
+  // default's directory is the build's SELFHEAL_TEXTFILE_DIR (CMakeLists.txt).
+  std::string metrics_textfile = SELFHEAL_TEXTFILE_DIR "/self-heal.prom";
 };
 
 enum class HandlerMode { kRun, kDryRun };

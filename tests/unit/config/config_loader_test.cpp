@@ -48,7 +48,7 @@ TEST(ConfigTest, EmptyDirectoryMeansDefaultsAndNoHandlers) {
   EXPECT_EQ(s.dedup_window, 60s);
   EXPECT_THAT(s.alertmanager_urls, ElementsAre("http://127.0.0.1:9093"));
   EXPECT_TRUE(s.escalate_exec.empty());
-  EXPECT_EQ(s.metrics_textfile, "/var/lib/prometheus/node-exporter/self-heal.prom");
+  EXPECT_EQ(s.metrics_textfile, SELFHEAL_TEXTFILE_DIR "/self-heal.prom");
   EXPECT_TRUE(loaded.config.handlers.empty());
 }
 
