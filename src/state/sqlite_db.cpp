@@ -142,7 +142,7 @@ Connection::~Connection() {
 }
 
 int Connection::Prepare(const char* sql, sqlite3_stmt** stmt) {
-  if (auto it = cache_.find(sql); it != cache_.end()) {
+  if (auto it = cache_.find(std::string_view(sql)); it != cache_.end()) {
     *stmt = it->second;
     return SQLITE_OK;
   }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,8 +47,9 @@ class Connection {
   const std::string& path() const { return path_; }
   bool read_only() const { return read_only_; }
 
-  // The prepared statement for `sql`, cached by the literal's address for the life of
-  // the connection. Returns an SQLite result code.
+  // The prepared statement for `sql`, cached by its text for the life of the
+  // connection (by text, not address: SQL built at run time may reuse the address of
+  // other SQL freed before it). Returns an SQLite result code.
   int Prepare(const char* sql, sqlite3_stmt** stmt);
   // Runs a script outside the cache (schema migrations, pragmas).
   Status Exec(const char* sql, std::string_view what);
@@ -63,7 +65,12 @@ class Connection {
   sqlite3* db_;
   std::string path_;
   bool read_only_;
-  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  // Transparent, so a lookup hashes the caller's text without copying it.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> cache_;
   std::unique_ptr<WriterTurns> turns_;
   std::chrono::steady_clock::time_point busy_since_;  // when the current wait began
 };
