@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "common/text.h"
 #include "config/config_loader.h"
+#include "escalate/wake.h"
 #include "journal/sinks.h"
 #include "metrics/publish.h"
 #include "state/sqlite_store.h"
@@ -158,6 +159,10 @@ int RunReset(const Args& args) {
     return 1;
   }
   PublishAfterChange(args, *store.value());
+  // The deliverer resolves the escalation of a breaker this closed now rather than
+  // at its next re-send (escalate/refresh.h); if the wake-up fails, the re-send
+  // timer still brings it within one ResendIntervalSec=.
+  (void)RequestDelivery(DeliveryRequestPath(args.state_dir));
   if (args.all) {
     JournalAction("reset", "Reset every breaker and attempt budget.");
     std::printf("Reset every breaker and attempt budget.\n");

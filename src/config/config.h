@@ -36,6 +36,9 @@ struct ServerConfig {
   // (Alertmanager does not gossip alerts between the peers of an HA pair).
   std::vector<std::string> alertmanager_urls = {"http://127.0.0.1:9093"};
   std::vector<std::string> escalate_exec;  // [Escalation] EscalateExec=
+  // [Escalation] ResendIntervalSec=: how often a SelfHealExhausted alert is re-sent
+  // while its breaker stays open; below Alertmanager's resolve_timeout (5m).
+  Duration resend_interval = std::chrono::seconds(60);
   // [Metrics] TextfilePath=: the node_exporter textfile; empty disables metrics. The
   // default's directory is the build's SELFHEAL_TEXTFILE_DIR (CMakeLists.txt).
   std::string metrics_textfile = SELFHEAL_TEXTFILE_DIR "/self-heal.prom";

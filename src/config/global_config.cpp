@@ -130,6 +130,9 @@ std::vector<KeyRule> GlobalRules(ServerConfig& s) {
        /*list=*/true},
       {"Escalation", "EscalateExec", SetExec(&s.escalate_exec),
        ResetTo(&s.escalate_exec, d.escalate_exec)},
+      {"Escalation", "ResendIntervalSec",
+       SetTimespan(&s.resend_interval, seconds(1), "a time span of at least 1s, such as 60s"),
+       ResetTo(&s.resend_interval, d.resend_interval)},
       // node_exporter's textfile collector reads only *.prom files: anything else
       // would be written and never seen.
       {"Metrics", "TextfilePath",

@@ -1,7 +1,7 @@
 // escalation_payload.h — the SelfHealExhausted alert that tells a human self-heal gave
 // up, as the body of an Alertmanager API v2 `POST /api/v2/alerts` (DESIGN.md
-// "Escalation"). Pure: built once when the escalation is queued, stored in the outbox
-// as is, and sent unchanged however often delivery is retried.
+// "Escalation"). Pure: built once when the escalation is queued and stored in the
+// outbox as is; each post changes only its endsAt (escalate/refresh.h).
 #pragma once
 
 #include <optional>
@@ -44,9 +44,9 @@ struct EscalationFacts {
 //   unit, breaker_opened_at, fingerprint (when known), and journal: the journalctl
 //   command that shows the history (by SELF_HEAL_FINGERPRINT, or by alertname and
 //   instance when there is no fingerprint), values shell-quoted where needed.
-// - startsAt = opened_at; endsAt = opened_at + window when window > 0: the alert
-//   stays active in Alertmanager while the breaker is open instead of resolving after
-//   Alertmanager's resolve_timeout; generatorURL when known.
+// - startsAt = opened_at; endsAt = opened_at + window when window > 0 (what the
+//   alert would say if no re-send ever came; each post replaces it, refresh.h);
+//   generatorURL when known.
 std::string BuildEscalationPayload(const EscalationFacts& f);
 
 // The annotation `name` of the first alert in a payload built by

@@ -14,6 +14,7 @@
 
 #include "common/text.h"
 #include "escalate/escalation_command.h"
+#include "escalate/escalation_events.h"
 #include "escalate/escalation_payload.h"
 
 namespace selfheal {
@@ -23,42 +24,6 @@ namespace {
 constexpr Duration kFirstBackoff = std::chrono::seconds(5);
 constexpr Duration kMaxBackoff = std::chrono::minutes(10);
 
-AuditEvent EscalationEvent(const Escalation& e, int priority, std::string message, int tries,
-                           std::string reason) {
-  AuditEvent event;
-  event.type = EventType::kEscalation;
-  event.priority = priority;
-  event.message = std::move(message);
-  event.fields = {{"ALERTNAME", e.alertname},       {"INSTANCE", e.instance},
-                  {"HANDLER", e.handler},           {"ESCALATION_ID", std::to_string(e.id)},
-                  {"TRIES", std::to_string(tries)}, {"REASON", std::move(reason)}};
-  // The original alert's fingerprint joins delivery to the alert's story
-  // (journalctl SELF_HEAL_FINGERPRINT=…).
-  if (std::optional<std::string> fp = PayloadAnnotation(e.payload, "fingerprint")) {
-    event.fields.emplace_back("FINGERPRINT", std::move(*fp));
-  }
-  return event;
-}
-
-AuditEvent StoreErrorEvent(const Escalation* e, std::string message, const Error& error) {
-  AuditEvent event;
-  event.type = EventType::kStoreError;
-  event.priority = LOG_ERR;
-  event.message = std::move(message);
-  event.fields = {{"REASON", error.message}};
-  if (e != nullptr) {
-    event.fields.emplace_back("ALERTNAME", e->alertname);
-    event.fields.emplace_back("INSTANCE", e->instance);
-    event.fields.emplace_back("HANDLER", e->handler);
-    event.fields.emplace_back("ESCALATION_ID", std::to_string(e->id));
-  }
-  return event;
-}
-
-std::string Key(const Escalation& e) {
-  return "'" + EscapeForLog(e.alertname, 80) + "' on '" + EscapeForLog(e.instance, 80) + "'";
-}
-
 void Earliest(std::optional<TimePoint>& slot, TimePoint t) {
   if (!slot || t < *slot) slot = t;
 }
@@ -66,23 +31,23 @@ void Earliest(std::optional<TimePoint>& slot, TimePoint t) {
 void Delivered(const Escalation& e, JournalSink& journal) {
   std::optional<std::string> attempts = PayloadAnnotation(e.payload, "attempts");
   journal.Write(EscalationEvent(e, LOG_CRIT,
-                                "Escalated " + Key(e) + " to Alertmanager: breaker of '" +
-                                    e.handler + "' is open" +
+                                "Escalated " + EscalationKeyText(e) +
+                                    " to Alertmanager: breaker of '" + e.handler + "' is open" +
                                     (attempts ? " after " + *attempts + " attempts." : "."),
                                 e.tries + 1, "delivered"));
 }
 
 void CommandStarted(const Escalation& e, JournalSink& journal) {
-  journal.Write(EscalationEvent(
-      e, LOG_NOTICE,
-      "Started the escalation command for " + Key(e) + " as " + EscalationCommandUnit(e.id) + ".",
-      e.tries + 1, "command-started"));
+  journal.Write(EscalationEvent(e, LOG_NOTICE,
+                                "Started the escalation command for " + EscalationKeyText(e) +
+                                    " as " + EscalationCommandUnit(e.id) + ".",
+                                e.tries + 1, "command-started"));
 }
 
 void CommandDropped(const Escalation& e, JournalSink& journal) {
   journal.Write(EscalationEvent(
       e, LOG_WARNING,
-      "The escalation command for " + Key(e) +
+      "The escalation command for " + EscalationKeyText(e) +
           " is not run: EscalateExec= was removed from the configuration after it was queued.",
       e.tries + 1, "command-unconfigured"));
 }
@@ -93,9 +58,9 @@ TimePoint Failed(const Escalation& e, const std::string& error, JournalSink& jou
   const int tries = e.tries + 1;
   const Duration wait = Backoff(tries);
   journal.Write(EscalationEvent(e, LOG_ERR,
-                                "Failed to deliver escalation of " + Key(e) + " (handler '" +
-                                    e.handler + "', try " + std::to_string(tries) + "): " + error +
-                                    ", retrying in " + FormatTimespan(wait) + ".",
+                                "Failed to deliver escalation of " + EscalationKeyText(e) +
+                                    " (handler '" + e.handler + "', try " + std::to_string(tries) +
+                                    "): " + error + ", retrying in " + FormatTimespan(wait) + ".",
                                 tries, error));
   return now + wait;
 }
@@ -106,7 +71,7 @@ void Mark(Outbox& store, const Escalation& e, const EscalationMark& mark, Journa
   bool done = mark.delivered && mark.command_started;
   journal.Write(StoreErrorEvent(&e,
                                 "Failed to record the delivery round of escalation " +
-                                    std::to_string(e.id) + " of " + Key(e) + ": " +
+                                    std::to_string(e.id) + " of " + EscalationKeyText(e) + ": " +
                                     marked.error().message +
                                     (done ? "; it may be sent again." : ", retrying anyway."),
                                 marked.error()));

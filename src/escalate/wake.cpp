@@ -9,10 +9,22 @@
 
 namespace selfheal {
 
-std::string DeliveryRequestPath(const std::string& state_dir) {
+namespace {
+
+std::string InStateDir(const std::string& state_dir, const char* name) {
   std::string dir = state_dir;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  return dir + "/escalations-due";
+  return dir + "/" + name;
+}
+
+}  // namespace
+
+std::string DeliveryRequestPath(const std::string& state_dir) {
+  return InStateDir(state_dir, "escalations-due");
+}
+
+std::string ActiveEscalationsPath(const std::string& state_dir) {
+  return InStateDir(state_dir, "escalations-active");
 }
 
 Status RequestDelivery(const std::string& path) {
@@ -27,6 +39,10 @@ Status RequestDelivery(const std::string& path) {
 Status ClearDeliveryRequest(const std::string& path) {
   if (::unlink(path.c_str()) == 0 || errno == ENOENT) return Ok();
   return Error{Errc::kUnavailable, "cannot remove '" + path + "': " + std::strerror(errno)};
+}
+
+Status SetFlagFile(const std::string& path, bool present) {
+  return present ? RequestDelivery(path) : ClearDeliveryRequest(path);
 }
 
 bool DeliveryRequested(const std::string& path) {

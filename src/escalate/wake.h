@@ -24,6 +24,16 @@ Status RequestDelivery(const std::string& path);
 // Removes the file; Ok if it was not there.
 Status ClearDeliveryRequest(const std::string& path);
 
+// "<state_dir>/escalations-active": exists while a delivered escalation is active
+// (escalate/refresh.h). The re-send timer is transient and gone after a reboot, so
+// self-heal-escalations.service also starts at boot when this file exists
+// (ConditionPathExists=), and arms it again.
+std::string ActiveEscalationsPath(const std::string& state_dir);
+
+// Creates (mode 0600, empty) or removes the file at `path`, as RequestDelivery and
+// ClearDeliveryRequest do.
+Status SetFlagFile(const std::string& path, bool present);
+
 // Whether the file exists now.
 bool DeliveryRequested(const std::string& path);
 

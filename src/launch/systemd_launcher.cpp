@@ -6,6 +6,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 
@@ -174,9 +176,13 @@ Status SystemdLauncher::Start(const LaunchRequest& request) {
     return Error{Errc::kInvalidInput,
                  "cannot build the start request for " + request.unit_name + ": " + Errno(r)};
   }
+  return Call(m, request.unit_name);
+}
+
+Status SystemdLauncher::Call(sd_bus_message* m, const std::string& unit_name) {
   sd_bus_error error = SD_BUS_ERROR_NULL;
   sd_bus_message* reply = nullptr;
-  r = sd_bus_call(bus_, m, 10 * 1000 * 1000, &error, &reply);
+  int r = sd_bus_call(bus_, m, 10 * 1000 * 1000, &error, &reply);
   sd_bus_message_unref(m);
   sd_bus_message_unref(reply);
   if (r >= 0) {
@@ -187,13 +193,66 @@ Status SystemdLauncher::Start(const LaunchRequest& request) {
   std::string message = error.message ? error.message : Errno(r);
   sd_bus_error_free(&error);
   if (name == "org.freedesktop.systemd1.UnitExists") return Error{Errc::kConflict, message};
+  if (name == "org.freedesktop.systemd1.NoSuchUnit") return Error{Errc::kNotFound, message};
   if (name == "org.freedesktop.DBus.Error.InvalidArgs") return Error{Errc::kInvalidInput, message};
   if (name.empty() || name == "org.freedesktop.DBus.Error.NoReply" ||
       name == "org.freedesktop.DBus.Error.Disconnected" ||
       name == "org.freedesktop.DBus.Error.Timeout") {
     bus_ = sd_bus_flush_close_unref(bus_);
   }
-  return Error{Errc::kUnavailable, "systemd refused " + request.unit_name + ": " + message};
+  return Error{Errc::kUnavailable, "systemd refused " + unit_name + ": " + message};
+}
+
+Status SystemdLauncher::StartTimer(const std::string& timer_name, Duration after_inactive) {
+  if (Status connected = Connect(); !connected.ok()) return connected;
+  const auto usec = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(after_inactive).count());
+  const std::string description = "self-heal: " + timer_name;
+  sd_bus_message* m = nullptr;
+  int r = sd_bus_message_new_method_call(bus_, &m, "org.freedesktop.systemd1",
+                                         "/org/freedesktop/systemd1",
+                                         "org.freedesktop.systemd1.Manager", "StartTransientUnit");
+  if (r >= 0) r = sd_bus_message_append(m, "ss", timer_name.c_str(), "fail");
+  if (r >= 0) r = sd_bus_message_open_container(m, 'a', "(sv)");
+  if (r >= 0) {
+    r = AppendProperty(m, "Description", "s", [&](sd_bus_message* x) {
+      return sd_bus_message_append(x, "s", description.c_str());
+    });
+  }
+  if (r >= 0) {
+    r = AppendProperty(m, "TimersMonotonic", "a(st)", [&](sd_bus_message* x) {
+      return sd_bus_message_append(x, "a(st)", 1, "OnUnitInactiveSec", usec);
+    });
+  }
+  // Seconds matter here (an interval may be 5 s), not the default minute of slack.
+  if (r >= 0) {
+    r = AppendProperty(m, "AccuracyUSec", "t", [](sd_bus_message* x) {
+      return sd_bus_message_append(x, "t", static_cast<uint64_t>(1000 * 1000));
+    });
+  }
+  if (r >= 0) r = sd_bus_message_close_container(m);
+  if (r >= 0) r = sd_bus_message_append(m, "a(sa(sv))", 0);
+  if (r < 0) {
+    sd_bus_message_unref(m);
+    return Error{Errc::kInvalidInput,
+                 "cannot build the start request for " + timer_name + ": " + Errno(r)};
+  }
+  return Call(m, timer_name);
+}
+
+Status SystemdLauncher::Stop(const std::string& unit_name) {
+  if (Status connected = Connect(); !connected.ok()) return connected;
+  sd_bus_message* m = nullptr;
+  int r = sd_bus_message_new_method_call(bus_, &m, "org.freedesktop.systemd1",
+                                         "/org/freedesktop/systemd1",
+                                         "org.freedesktop.systemd1.Manager", "StopUnit");
+  if (r >= 0) r = sd_bus_message_append(m, "ss", unit_name.c_str(), "replace");
+  if (r < 0) {
+    sd_bus_message_unref(m);
+    return Error{Errc::kInvalidInput,
+                 "cannot build the stop request for " + unit_name + ": " + Errno(r)};
+  }
+  return Call(m, unit_name);
 }
 
 Expected<bool> SystemdLauncher::Exists(const std::string& unit_name) {

@@ -4,9 +4,11 @@
 
 #include <string>
 
+#include "common/time.h"
 #include "launch/launcher.h"
 
 struct sd_bus;
+struct sd_bus_message;
 
 namespace selfheal {
 
@@ -28,8 +30,17 @@ class SystemdLauncher final : public Launcher {
   Status Start(const LaunchRequest& request) override;
   Expected<bool> Exists(const std::string& unit_name) override;
 
+  // Starts the transient timer `timer_name`, which starts the service of the same
+  // name each time `after_inactive` has passed since it last went inactive, until
+  // stopped; to 1 s. kConflict when it exists already (it re-arms by itself).
+  Status StartTimer(const std::string& timer_name, Duration after_inactive);
+  // Stops a unit (a transient one then goes away); kNotFound when none is loaded.
+  Status Stop(const std::string& unit_name);
+
  private:
   Status Connect();
+  // Sends `m` (and frees it); maps systemd's error to a Status about `unit_name`.
+  Status Call(sd_bus_message* m, const std::string& unit_name);
   sd_bus* bus_ = nullptr;
 };
 

@@ -82,10 +82,26 @@ struct Escalation {
   int tries = 0;
   TimePoint next_try;
   std::string last_error;
-  bool delivered = false;        // Alertmanager accepted it
-  bool command_pending = false;  // EscalateExec= was set when it was queued and its
-                                 // unit has not started yet
+  bool delivered = false;                      // Alertmanager accepted it
+  bool command_pending = false;                // EscalateExec= was set when it was queued and its
+                                               // unit has not started yet
+  std::optional<TimePoint> breaker_opened_at;  // the opening it is for; unset before v1
   bool done() const { return delivered && !command_pending; }
+};
+
+// A delivered escalation whose alert Alertmanager may still hold: re-sent while its
+// breaker opening lasts, resolved once it is over (DESIGN.md "Escalation").
+struct ActiveEscalation {
+  Escalation escalation;
+  TimePoint last_post;        // the last post Alertmanager took: delivery or re-send
+  bool breaker_open = false;  // its opening is the key's and its window has not passed
+  bool superseded = false;    // a newer escalation of the same key exists
+};
+
+// What one refresh of an active escalation achieved.
+struct RefreshMark {
+  std::optional<TimePoint> posted_at;    // Alertmanager took a re-send or the resolve
+  std::optional<TimePoint> finished_at;  // nothing more to post for it
 };
 
 // What one delivery round achieved for one escalation.

@@ -71,6 +71,8 @@ class SqliteStore final : public StateStore {
   // delivered: next_try is taken as the delivery time. kNotFound for an unknown id.
   Status MarkEscalation(int64_t id, const EscalationMark& mark) override;
   Expected<std::vector<Escalation>> PendingEscalations() override;  // by next_try
+  Expected<std::vector<ActiveEscalation>> ActiveEscalations(TimePoint now) override;
+  Status MarkRefresh(int64_t id, const RefreshMark& mark) override;
   // Sorted by handler, then instance. last_result is "lost" for an attempt that got no
   // result within its TimeoutSec + 30 s.
   Expected<std::vector<KeyStatus>> ListStatus(TimePoint now) override;

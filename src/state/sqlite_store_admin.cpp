@@ -20,7 +20,7 @@ namespace {
 
 constexpr const char* kEscalationColumns =
     "id, handler, instance, alertname, payload, tries, next_try, last_error, "
-    "delivered_at IS NOT NULL, command_pending";
+    "delivered_at IS NOT NULL, command_pending, breaker_opened_at";
 
 Escalation EscalationOf(const Query& q) {
   Escalation e;
@@ -34,6 +34,7 @@ Escalation EscalationOf(const Query& q) {
   e.last_error = q.Text(7);
   e.delivered = q.Int(8) != 0;
   e.command_pending = q.Int(9) != 0;
+  e.breaker_opened_at = q.OptTime(10);
   return e;
 }
 
@@ -98,6 +99,53 @@ Status SqliteStore::MarkEscalation(int64_t id, const EscalationMark& mark) {
   }
   if (q.changes() == 0) {
     return Error{Errc::kNotFound, tx.what() + ": no escalation has that id"};
+  }
+  return tx.Commit();
+}
+
+Expected<std::vector<ActiveEscalation>> SqliteStore::ActiveEscalations(TimePoint now) {
+  // Open as ReadBreaker has it: the key's breaker row is this opening and its window
+  // has not passed. A reset deletes the row, a later opening replaces opened_at.
+  // Escalations from before breaker openings were recorded (NULL) kept a fixed
+  // endsAt and are never active.
+  static const std::string kSql =
+      std::string("SELECT ") + kEscalationColumns +
+      ", COALESCE(resent_at, delivered_at),"
+      " EXISTS (SELECT 1 FROM breakers b WHERE b.handler = e.handler AND b.instance = "
+      "e.instance AND b.opened_at = e.breaker_opened_at AND ?1 - b.opened_at < b.window_ns),"
+      " EXISTS (SELECT 1 FROM escalations n WHERE n.handler = e.handler AND n.instance = "
+      "e.instance AND n.id > e.id)"
+      " FROM escalations e WHERE delivered_at IS NOT NULL AND finished_at IS NULL"
+      " AND breaker_opened_at IS NOT NULL ORDER BY id";
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_, "list the active escalations");
+  if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
+  std::vector<ActiveEscalation> out;
+  {
+    Query q = tx.Sql(kSql.c_str());
+    q.Bind(now);
+    while (q.Next()) {
+      out.push_back({EscalationOf(q), q.Time(11), q.Int(12) != 0, q.Int(13) != 0});
+    }
+    if (!q.status().ok()) return q.status().error();
+  }
+  if (Status s = tx.Commit(); !s.ok()) return s.error();
+  return out;
+}
+
+Status SqliteStore::MarkRefresh(int64_t id, const RefreshMark& mark) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*db_,
+                 (mark.finished_at ? "finish escalation " : "mark the re-send of escalation ") +
+                     std::to_string(id));
+  if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
+  // A finished escalation stays finished: a late round cannot revive it.
+  Query q = tx.Sql(
+      "UPDATE escalations SET resent_at = COALESCE(?2, resent_at), "
+      "finished_at = COALESCE(finished_at, ?3) WHERE id = ?1 AND delivered_at IS NOT NULL");
+  if (Status s = q.Bind(id, mark.posted_at, mark.finished_at).Run(); !s.ok()) return s;
+  if (q.changes() == 0) {
+    return Error{Errc::kNotFound, tx.what() + ": no delivered escalation has that id"};
   }
   return tx.Commit();
 }

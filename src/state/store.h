@@ -95,6 +95,10 @@ class Outbox {
   // Escalations not done yet (Alertmanager or the command still due); their
   // next_try tells the deliverer how long to stay up.
   virtual Expected<std::vector<Escalation>> PendingEscalations() = 0;
+  // Delivered escalations not finished, oldest first, each with whether its breaker
+  // opening is still open at `now`; and recording what a refresh of one achieved.
+  virtual Expected<std::vector<ActiveEscalation>> ActiveEscalations(TimePoint now) = 0;
+  virtual Status MarkRefresh(int64_t id, const RefreshMark& mark) = 0;
 };
 
 // Events that leave no row (serve's decisions, rejected requests, left-out alerts),

@@ -166,7 +166,7 @@ scripts)
   check_that "deb postinst: the user before the tmpfiles it owns" \
     test "$(grep -n 'systemd-sysusers' <<<"$post" | head -1 | cut -d: -f1)" -lt "$(grep -n 'systemd-tmpfiles' <<<"$post" | head -1 | cut -d: -f1)"
   check_that "deb postinst: systemd-tmpfiles --create self-heal.conf" has "$post" "--create self-heal.conf"
-  for u in self-heal.socket self-heal-escalations.path; do
+  for u in self-heal.socket self-heal-escalations.path self-heal-escalations.service; do
     check_that "deb postinst: enables $u" has "$post" "deb-systemd-helper enable '$u'"
     check_that "deb postrm: purge disables $u" grep -qE "deb-systemd-helper purge .*'$u'" <<<"$postrm"
   done
@@ -174,8 +174,10 @@ scripts)
     has "$post" "deb-systemd-invoke start 'self-heal-escalations.path' 'self-heal.socket' >"
   check_that "deb postinst: try-restarts the services on upgrade only" \
     has "$post" "deb-systemd-invoke try-restart 'self-heal-escalations.service' 'self-heal.service'"
-  check_that "deb scripts: never enable nor start a .service" \
-    hasnt "$post$prerm$postrm" "(deb-systemd-helper enable|deb-systemd-invoke (start|restart)|systemctl (enable|start)) .*\.service"
+  check_that "deb scripts: never start a .service, never enable self-heal.service" \
+    hasnt "$post$prerm$postrm" "(deb-systemd-invoke (start|restart)|systemctl start) .*\.service|(deb-systemd-helper|systemctl) enable .*'?self-heal\.service"
+  check_that "deb prerm: stops the transient re-send timer on removal" \
+    has "$prerm" "systemctl stop self-heal-escalations.timer"
   check_that "deb prerm: stops the socket and the path unit on removal" \
     has "$prerm" "deb-systemd-invoke stop 'self-heal-escalations.path' 'self-heal.socket'"
   check_that "deb postrm: purge removes the state" has "$postrm" "rm -rf /var/lib/self-heal"
@@ -187,17 +189,17 @@ scripts)
   rpost=$(section postinstall) rpreun=$(section preuninstall) rpostun=$(section postuninstall)
   check_that "rpm %post: systemd-sysusers self-heal.conf, then tmpfiles" \
     bash -c 'grep -q "^systemd-sysusers self-heal.conf" <<<"$1" && grep -q "^systemd-tmpfiles --create self-heal.conf" <<<"$1"' _ "$rpost"
-  check_that "rpm %post (%systemd_post): enables (presets) the socket and the path unit on installation" \
-    bash -c 'grep -q "\$1 -eq 1" <<<"$1" && grep -q "install-system-units self-heal.socket self-heal-escalations.path" <<<"$1"' _ "$rpost"
+  check_that "rpm %post (%systemd_post): enables (presets) the socket, the path unit and the deliverer on installation" \
+    bash -c 'grep -q "\$1 -eq 1" <<<"$1" && grep -q "install-system-units self-heal.socket self-heal-escalations.path self-heal-escalations.service" <<<"$1"' _ "$rpost"
   check_that "rpm %preun (%systemd_preun): disables and stops them on removal" \
     bash -c 'grep -q "\$1 -eq 0" <<<"$1" && grep -q "remove-system-units self-heal.socket self-heal-escalations.path" <<<"$1"' _ "$rpreun"
   check_that "rpm %postun (%systemd_postun_with_restart): try-restarts the services on upgrade" \
     bash -c 'grep -q "\$1 -ge 1" <<<"$1" && grep -q "mark-restart-system-units self-heal.service self-heal-escalations.service" <<<"$1"' _ "$rpostun"
-  check_that "rpm scripts: never enable (preset) a .service" \
-    bash -c '! grep -E "install-system-units.*\.service" <<<"$1"' _ "$rs"
-  check_that "rpm preset: enables the socket and the path unit only" \
+  check_that "rpm scripts: never enable (preset) self-heal.service" \
+    bash -c '! grep -E "install-system-units.* self-heal\.service" <<<"$1"' _ "$rs"
+  check_that "rpm preset: enables the socket, the path unit and the deliverer only" \
     bash -c 'rpm2cpio "$1" | (cd "$2" && cpio -id --quiet ./usr/lib/systemd/system-preset/90-self-heal.preset) &&
-             [[ $(cat "$2/usr/lib/systemd/system-preset/90-self-heal.preset") == $'"'"'enable self-heal.socket\nenable self-heal-escalations.path'"'"' ]]' _ "$r" "$work"
+             [[ $(cat "$2/usr/lib/systemd/system-preset/90-self-heal.preset") == $'"'"'enable self-heal.socket\nenable self-heal-escalations.path\nenable self-heal-escalations.service'"'"' ]]' _ "$r" "$work"
   ;;
 *) die "unknown check '$check'" ;;
 esac

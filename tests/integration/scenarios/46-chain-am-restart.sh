@@ -1,13 +1,10 @@
 #!/bin/bash
-# NEEDS the escalation work (a: SelfHealExhausted re-sent every ResendIntervalSec= by a
-# timer while the breaker is open, resolved on reset) and the metrics rename (c:
-# self_heal_breaker_open_until_seconds, label alert_instance). Not registered with
-# ctest until they are merged (CMakeLists.txt, SELFHEAL_SCENARIOS_NOT_LANDED).
-#
 # Alertmanager keeps alerts in memory only: restarted while a breaker is open, it has
 # forgotten SelfHealExhausted, and self-heal's re-send brings it back within one
-# ResendIntervalSec=. Prometheus scrapes self-heal's metrics (node_exporter's textfile
-# collector) and sees the open breaker. `self-heal reset` resolves the page.
+# ResendIntervalSec=, from a transient timer (no resident process). Prometheus scrapes
+# self-heal's metrics (node_exporter's textfile collector) and sees the open breaker.
+# The timer is re-armed by a start of the deliverer as at boot. `self-heal reset`
+# resolves the page, and the timer and its marker go away.
 # shellcheck source=SCRIPTDIR/../lib/harness.sh
 source "$(dirname "$0")/../lib/harness.sh"
 # shellcheck source=SCRIPTDIR/../data/handlers/scenario-lib.sh
@@ -50,6 +47,22 @@ diag "back $(_elapsed "$t_up")s after Alertmanager was ready"
 assert_that "the re-sends come from a timer unit, not from serve" \
   test -n "$(in_container systemctl list-timers --all --no-legend 'self-heal*' | grep -v '^$')"
 
+# A reboot loses the transient timer; multi-user.target then starts the enabled
+# deliverer, whose ConditionPathExists= on the marker holds, and it re-arms the timer.
+timer_up() { in_container systemctl is-active -q self-heal-escalations.timer; }
+assert_eq enabled "$(in_container systemctl is-enabled self-heal-escalations.service)" \
+  "the deliverer is enabled (it starts at boot)"
+assert_that "the marker says an escalation is active" test -e "$CT_ROOT/var/lib/self-heal/escalations-active"
+assert_ok in_container systemctl stop self-heal-escalations.timer
+assert_ok in_container systemctl start self-heal-escalations.service
+assert_that "started as at boot, the deliverer arms the re-send timer again" wait_until 5 timer_up
+
 # (a) reset: the page is resolved.
 assert_ok in_container self-heal reset restart-exporter "$inst"
+t_reset=$EPOCHREALTIME
 assert_that "after self-heal reset, SelfHealExhausted is resolved in Alertmanager" wait_until $((resend + 5)) esc_gone
+diag "resolved $(_elapsed "$t_reset")s after the reset"
+idle() { ! timer_up && [[ ! -e $CT_ROOT/var/lib/self-heal/escalations-active ]]; }
+assert_that "nothing active: the timer and the marker are gone" wait_until 10 idle
+assert_eq 1 "$(it_count MESSAGE_ID="$MSG_ESCALATION" SELF_HEAL_REASON=resolved SELF_HEAL_INSTANCE="$inst")" \
+  "the resolve is journaled once"

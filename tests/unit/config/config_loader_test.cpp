@@ -48,6 +48,7 @@ TEST(ConfigTest, EmptyDirectoryMeansDefaultsAndNoHandlers) {
   EXPECT_EQ(s.dedup_window, 60s);
   EXPECT_THAT(s.alertmanager_urls, ElementsAre("http://127.0.0.1:9093"));
   EXPECT_TRUE(s.escalate_exec.empty());
+  EXPECT_EQ(s.resend_interval, 60s);
   EXPECT_EQ(s.metrics_textfile, SELFHEAL_TEXTFILE_DIR "/self-heal.prom");
   EXPECT_TRUE(loaded.config.handlers.empty());
 }
@@ -103,6 +104,7 @@ TEST(ConfigTest, EveryGlobalKeyIsRead) {
             "[Escalation]\n"
             "AlertmanagerURL=https://[::1]:9093/prefix\n"
             "EscalateExec=/usr/local/bin/page \"on call\" --team=sre\n"
+            "ResendIntervalSec=5s\n"
             "[Metrics]\n"
             "TextfilePath=/srv/textfiles/self-heal.prom\n");
   LoadedConfig loaded = LoadConfig(dir.path());
@@ -119,6 +121,7 @@ TEST(ConfigTest, EveryGlobalKeyIsRead) {
   EXPECT_EQ(s.dedup_window, 0s);
   EXPECT_THAT(s.alertmanager_urls, ElementsAre("https://[::1]:9093/prefix"));
   EXPECT_THAT(s.escalate_exec, ElementsAre("/usr/local/bin/page", "on call", "--team=sre"));
+  EXPECT_EQ(s.resend_interval, 5s);
   EXPECT_EQ(s.metrics_textfile, "/srv/textfiles/self-heal.prom");
 }
 
@@ -459,11 +462,13 @@ TEST(ConfigShippedTest, ExampleConfigDocumentsTheTrueDefaults) {
   EXPECT_EQ(s.dedup_window, d.dedup_window);
   EXPECT_EQ(s.alertmanager_urls, d.alertmanager_urls);
   EXPECT_EQ(s.escalate_exec, d.escalate_exec);
+  EXPECT_EQ(s.resend_interval, d.resend_interval);
   EXPECT_EQ(s.metrics_textfile, d.metrics_textfile);
   // Every key of self-heal.conf is documented.
-  for (const char* key : {"IdleTimeoutSec", "MaxBodyBytes", "WebhookPath", "MaxConnections",
-                          "RequestTimeoutSec", "Auth", "AuthUser", "AuthSecretFile",
-                          "DedupWindowSec", "AlertmanagerURL", "EscalateExec", "TextfilePath"}) {
+  for (const char* key :
+       {"IdleTimeoutSec", "MaxBodyBytes", "WebhookPath", "MaxConnections", "RequestTimeoutSec",
+        "Auth", "AuthUser", "AuthSecretFile", "DedupWindowSec", "AlertmanagerURL", "EscalateExec",
+        "ResendIntervalSec", "TextfilePath"}) {
     EXPECT_NE(text.find(std::string("\n#") + key + "="), std::string::npos) << key;
   }
 }

@@ -54,6 +54,11 @@ class OutboxStore final : public Outbox {
     }
     return pending;
   }
+  // Refreshing is refresh_test.cpp's: DeliverDue never calls these.
+  Expected<std::vector<ActiveEscalation>> ActiveEscalations(TimePoint) override {
+    return std::vector<ActiveEscalation>{};
+  }
+  Status MarkRefresh(int64_t, const RefreshMark&) override { return Ok(); }
 
   const Escalation& Row(int64_t id) const { return rows_.at(id); }
   bool unavailable = false;

@@ -48,6 +48,20 @@ class SqliteStoreOutboxTest : public ::testing::Test {
     EXPECT_TRUE(pending.ok()) << pending.error().message;
     return pending.ok() ? pending.value() : std::vector<Escalation>{};
   }
+  std::vector<ActiveEscalation> Active(TimePoint now) {
+    auto active = store_->ActiveEscalations(now);
+    EXPECT_TRUE(active.ok()) << active.error().message;
+    return active.ok() ? active.value() : std::vector<ActiveEscalation>{};
+  }
+  // Opens the breaker at `at` and delivers its escalation a minute later.
+  int64_t Delivered(const std::string& instance, TimePoint at, const std::string& invocation) {
+    OpenBreaker(instance, at, invocation);
+    std::vector<Escalation> pending = Pending();
+    EXPECT_EQ(pending.size(), 1u);
+    if (pending.size() != 1) return 0;
+    EXPECT_TRUE(store_->MarkEscalation(pending[0].id, Done(at + 1min)).ok());
+    return pending[0].id;
+  }
   std::vector<Escalation> Due(TimePoint now) {
     auto due = store_->DueEscalations(now);
     EXPECT_TRUE(due.ok()) << due.error().message;
@@ -192,6 +206,63 @@ TEST_F(SqliteStoreOutboxTest, MarkingAnUnknownEscalationIsNotFound) {
   Status s = store_->MarkEscalation(42, Done(kT0));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::kNotFound);
+}
+
+// Active: delivered, not finished; open while its opening is the key's and within
+// its window (4 h here).
+TEST_F(SqliteStoreOutboxTest, ActiveEscalationsFollowTheirBreakerOpening) {
+  EXPECT_TRUE(Active(kT0).empty());
+  OpenBreaker("web-1:9100", kT0, "inv-1");
+  EXPECT_TRUE(Active(kT0 + 2min).empty()) << "not delivered yet: nothing to re-send";
+  ASSERT_TRUE(store_->MarkEscalation(Pending()[0].id, Done(kT0 + 1min + 1s)).ok());
+
+  std::vector<ActiveEscalation> active = Active(kT0 + 2min);
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_TRUE(active[0].breaker_open);
+  EXPECT_FALSE(active[0].superseded);
+  EXPECT_EQ(active[0].last_post, kT0 + 1min + 1s) << "the delivery is the last post";
+  EXPECT_TRUE(active[0].escalation.breaker_opened_at.has_value());
+
+  ASSERT_TRUE(store_->MarkRefresh(active[0].escalation.id, {kT0 + 3min, std::nullopt}).ok());
+  EXPECT_EQ(Active(kT0 + 4min).at(0).last_post, kT0 + 3min) << "a re-send moves it";
+  EXPECT_FALSE(Active(kT0 + 1min + 4h).at(0).breaker_open) << "the window has passed";
+
+  ASSERT_TRUE(store_->Reset({"disk", "web-1:9100"}).ok());
+  active = Active(kT0 + 5min);
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_FALSE(active[0].breaker_open) << "reset closes it";
+
+  ASSERT_TRUE(store_->MarkRefresh(active[0].escalation.id, {kT0 + 6min, kT0 + 6min}).ok());
+  EXPECT_TRUE(Active(kT0 + 7min).empty()) << "resolved: finished";
+  ASSERT_TRUE(store_->MarkRefresh(active[0].escalation.id, {kT0 + 8min, std::nullopt}).ok());
+  EXPECT_TRUE(Active(kT0 + 9min).empty()) << "a late re-send mark does not revive it";
+}
+
+TEST_F(SqliteStoreOutboxTest, ANewerOpeningSupersedesTheOldEscalation) {
+  int64_t first = Delivered("web-1:9100", kT0, "inv-1");
+  ASSERT_TRUE(store_->Reset({"disk", "web-1:9100"}).ok());
+  int64_t second = Delivered("web-1:9100", kT0 + 1h, "inv-2");
+  Delivered("web-2:9100", kT0, "inv-3");
+
+  std::vector<ActiveEscalation> active = Active(kT0 + 1h + 2min);
+  ASSERT_EQ(active.size(), 3u);
+  EXPECT_EQ(active[0].escalation.id, first);
+  EXPECT_FALSE(active[0].breaker_open);
+  EXPECT_TRUE(active[0].superseded) << "its resolve would end the newer one (same labels)";
+  EXPECT_EQ(active[1].escalation.id, second);
+  EXPECT_TRUE(active[1].breaker_open);
+  EXPECT_FALSE(active[1].superseded);
+  EXPECT_EQ(active[2].escalation.instance, "web-2:9100");
+  EXPECT_TRUE(active[2].breaker_open);
+  EXPECT_FALSE(active[2].superseded) << "another key's older escalation is not replaced";
+}
+
+TEST_F(SqliteStoreOutboxTest, OnlyDeliveredEscalationsCanBeRefreshed) {
+  OpenBreaker("web-1:9100", kT0, "inv-1");
+  Status marked = store_->MarkRefresh(Pending()[0].id, {kT0, std::nullopt});
+  ASSERT_FALSE(marked.ok());
+  EXPECT_EQ(marked.error().code, Errc::kNotFound);
+  EXPECT_FALSE(store_->MarkRefresh(999, {kT0, kT0}).ok());
 }
 
 }  // namespace
