@@ -177,7 +177,7 @@ scripts)
   check_that "deb scripts: never start a .service, never enable self-heal.service" \
     hasnt "$post$prerm$postrm" "(deb-systemd-invoke (start|restart)|systemctl start) .*\.service|(deb-systemd-helper|systemctl) enable .*'?self-heal\.service"
   check_that "deb prerm: stops the transient re-send timer on removal" \
-    has "$prerm" "systemctl stop self-heal-escalations.timer"
+    has "$prerm" "deb-systemd-invoke stop self-heal-escalations.timer"
   check_that "deb prerm: stops the socket and the path unit on removal" \
     has "$prerm" "deb-systemd-invoke stop 'self-heal-escalations.path' 'self-heal.socket'"
   check_that "deb postrm: purge removes the state" has "$postrm" "rm -rf /var/lib/self-heal"
