@@ -4,6 +4,7 @@
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -30,20 +31,39 @@ void StderrSink::Write(const AuditEvent& event) {
   (void)ignored;
 }
 
-void SdJournalSink::Write(const AuditEvent& event) {
+std::vector<std::string> JournalItems(const AuditEvent& event) {
   std::vector<std::string> items;
-  items.reserve(event.fields.size() + 4);
+  items.reserve(std::min(event.fields.size() + 4, kMaxJournalItems));
   items.push_back("MESSAGE=" + event.message);
   items.push_back("PRIORITY=" + std::to_string(event.priority));
   items.push_back("SYSLOG_IDENTIFIER=self-heal");
   items.push_back("MESSAGE_ID=" + std::string(MessageId(event.type)));
-  for (const auto& [name, value] : event.fields) items.push_back("SELF_HEAL_" + name + "=" + value);
+  size_t room = kMaxJournalItems - items.size();
+  size_t kept = event.fields.size() <= room ? event.fields.size() : room - 1;
+  for (size_t i = 0; i < kept; ++i) {
+    items.push_back("SELF_HEAL_" + event.fields[i].first + "=" + event.fields[i].second);
+  }
+  if (kept < event.fields.size()) {
+    items.push_back("SELF_HEAL_FIELDS_DROPPED=" + std::to_string(event.fields.size() - kept));
+  }
+  return items;
+}
+
+void SdJournalSink::Write(const AuditEvent& event) {
+  std::vector<std::string> items = JournalItems(event);
   std::vector<iovec> iov(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     iov[i].iov_base = items[i].data();
     iov[i].iov_len = items[i].size();
   }
-  if (sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) < 0) fallback_.Write(event);
+  int r = sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
+  if (r >= 0) return;
+  // The plain line on stderr still reaches the journal through the unit's stdout
+  // stream, without MESSAGE_ID: it says why, so the gap can be explained.
+  AuditEvent fallback = event;
+  fallback.fields.emplace_back("JOURNAL_ERROR",
+                               std::string("sd_journal_sendv failed: ") + std::strerror(-r));
+  fallback_.Write(fallback);
 }
 
 JournalSink& DefaultJournalSink() {
