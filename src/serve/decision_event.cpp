@@ -3,6 +3,8 @@
 #include <syslog.h>
 
 #include <algorithm>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "common/text.h"
@@ -117,7 +119,7 @@ AuditEvent LaunchFailedEvent(const Alert& alert, const Decision& decision,
   return e;
 }
 
-AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote) {
+std::vector<AuditEvent> ReceivedEvents(const Webhook& webhook, const std::string& remote) {
   size_t firing = 0;
   for (const Alert& a : webhook.alerts) firing += a.status == AlertStatus::kFiring;
   size_t resolved = webhook.alerts.size() - firing;
@@ -152,15 +154,30 @@ AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote) {
     e.message += " Alertmanager's reason: '" + EscapeForLog(webhook.notification_reason, 80) + "'.";
     e.fields.emplace_back("NOTIFICATION_REASON", webhook.notification_reason);
   }
-  std::vector<std::string> seen;
+  std::vector<std::string_view> fingerprints;
+  std::unordered_set<std::string_view> seen;
   for (const Alert& a : webhook.alerts) {
-    if (a.fingerprint.empty() || std::find(seen.begin(), seen.end(), a.fingerprint) != seen.end()) {
-      continue;
+    if (!a.fingerprint.empty() && seen.insert(a.fingerprint).second) {
+      fingerprints.push_back(a.fingerprint);
     }
-    seen.push_back(a.fingerprint);
-    e.fields.emplace_back("FINGERPRINT", a.fingerprint);
   }
-  return e;
+  const size_t parts = std::max<size_t>(
+      1, (fingerprints.size() + kReceiptFingerprintsPerEntry - 1) / kReceiptFingerprintsPerEntry);
+  std::vector<AuditEvent> entries;
+  entries.reserve(parts);
+  for (size_t k = 0; k < parts; ++k) {
+    AuditEvent part = e;
+    if (parts > 1) {
+      const std::string of = std::to_string(k + 1) + "/" + std::to_string(parts);
+      part.message += " Part " + of + " of the receipt's fingerprints.";
+      part.fields.emplace_back("RECEIPT_PART", of);
+    }
+    const size_t begin = k * kReceiptFingerprintsPerEntry;
+    const size_t end = std::min(fingerprints.size(), begin + kReceiptFingerprintsPerEntry);
+    for (size_t i = begin; i < end; ++i) part.fields.emplace_back("FINGERPRINT", fingerprints[i]);
+    entries.push_back(std::move(part));
+  }
+  return entries;
 }
 
 AuditEvent RejectionEvent(const WebhookRequest& request, int http_status, std::string_view reason,

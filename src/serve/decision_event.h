@@ -1,8 +1,10 @@
 // decision_event.h — the journal entries of the request path, as data.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "alert/alert.h"
 #include "http/server.h"
@@ -12,12 +14,16 @@
 
 namespace selfheal {
 
-// One entry per valid webhook, before its alerts are decided: who sent it, for which
+// The receipt of a valid webhook, before its alerts are decided: who sent it, for which
 // receiver, how many alerts of each status, and FINGERPRINT once per distinct alert
 // fingerprint (a repeated journal field), so that `journalctl SELF_HEAL_FINGERPRINT=`
 // starts each alert's story with its receipt; NOTIFICATION_REASON when Alertmanager
-// said why it sent it (0.32 and later). Priority info.
-AuditEvent ReceivedEvent(const Webhook& webhook, const std::string& remote);
+// said why it sent it (0.32 and later). Priority info. One entry, or, past
+// kReceiptFingerprintsPerEntry fingerprints, several that each repeat every other field
+// and carry RECEIPT_PART=k/n and the next kReceiptFingerprintsPerEntry fingerprints:
+// one entry with them all would exceed what the journal takes (journal/sinks.h).
+inline constexpr size_t kReceiptFingerprintsPerEntry = 100;
+std::vector<AuditEvent> ReceivedEvents(const Webhook& webhook, const std::string& remote);
 
 // One entry per decided alert: MESSAGE names alert, instance, decision and reason;
 // fields ALERTNAME, INSTANCE, FINGERPRINT, STATUS, DECISION, HANDLER, REASON, REMOTE,

@@ -163,7 +163,9 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
     journal_.Write(RejectionEvent(request, status, "malformed-payload", parsed.error().message));
     return ErrorResponse(status, parsed.error().message);
   }
-  journal_.Write(ReceivedEvent(parsed.value(), request.remote));
+  for (const AuditEvent& receipt : ReceivedEvents(parsed.value(), request.remote)) {
+    journal_.Write(receipt);
+  }
   const Config& config = *config_.load();  // one config for the whole request
   std::string decisions = "[";
   for (const Alert& alert : parsed.value().alerts) {
