@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <random>
+#include <string>
+#include <system_error>
 #include <thread>
 
 namespace selfheal::sqlite {
@@ -23,6 +25,28 @@ const char* MessageOf(sqlite3* db, int rc) {
   // as long as nothing ran in between; fall back to the generic text otherwise.
   if (db && (sqlite3_errcode(db) & 0xff) == (rc & 0xff)) return sqlite3_errmsg(db);
   return sqlite3_errstr(rc);
+}
+
+// SQLite's text for a failed system call is generic ("unable to open database file",
+// "disk I/O error"): the errno behind it is what tells a missing directory from a
+// read-only or full one. "" when SQLite recorded none for this failure.
+// A read-only refusal often comes with no errno at all, only an extended code.
+std::string SystemCauseOf(sqlite3* db, int rc) {
+  if (!db || (sqlite3_errcode(db) & 0xff) != (rc & 0xff)) return "";
+  if (int err = sqlite3_system_errno(db); err != 0) {
+    return " (" + std::generic_category().message(err) + ")";
+  }
+  switch (sqlite3_extended_errcode(db)) {
+    case SQLITE_READONLY_DIRECTORY:
+    case SQLITE_READONLY_CANTINIT:
+    case SQLITE_READONLY_CANTLOCK:
+      return " (its directory is not writable: the -wal and -shm files cannot be created "
+             "beside it)";
+    case SQLITE_READONLY:
+      return " (the file is not writable)";
+    default:
+      return "";  // SQLite's own text is all there is
+  }
 }
 
 }  // namespace
@@ -46,7 +70,7 @@ Error ErrorOf(sqlite3* db, int rc, std::string_view what, const std::string& pat
     case SQLITE_PROTOCOL:
     case SQLITE_NOLFS:
     case SQLITE_AUTH:
-      return Error{Errc::kUnavailable, prefix + MessageOf(db, rc)};
+      return Error{Errc::kUnavailable, prefix + MessageOf(db, rc) + SystemCauseOf(db, rc)};
     default:
       return Error{Errc::kInternal, prefix + MessageOf(db, rc)};
   }
