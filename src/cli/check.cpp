@@ -3,17 +3,26 @@
 
 #include "cli/commands.h"
 #include "cli/unit_credentials.h"
+#include "cli/unit_memory.h"
 #include "config/config_loader.h"
 
 namespace selfheal {
 
 namespace {
 
+// Prints a finding; false when it is an error.
+bool Report(const std::optional<CredentialFinding>& finding) {
+  if (!finding) return true;
+  std::fprintf(stderr, "%s\n", finding->message.c_str());
+  return !finding->error;
+}
+
 // What would make `serve` fail at start beyond the files themselves: the auth secret.
 // Inside the unit (ExecReload=, $CREDENTIALS_DIRECTORY set) the secret is read as serve
 // reads it; elsewhere a credential name is checked against what the unit passes (an
 // absolute path is not read: check may run as a user who cannot).
-bool SecretReachable(const Args& args, const ServerConfig& server) {
+bool SecretReachable(const Args& args, const ServerConfig& server,
+                     const Expected<UnitCredentials>& unit) {
   if (server.auth == AuthKind::kNone) return true;
   const char* credentials = std::getenv("CREDENTIALS_DIRECTORY");
   if (credentials && *credentials) {  // in the unit: as serve reads it
@@ -22,11 +31,7 @@ bool SecretReachable(const Args& args, const ServerConfig& server) {
     std::fprintf(stderr, "%s/self-heal.conf: %s\n", args.config_dir.c_str(), secret.error.c_str());
     return false;
   }
-  std::optional<CredentialFinding> finding = JudgeCredential(
-      server, args.config_dir + "/self-heal.conf", QueryUnitCredentials(kServiceUnit));
-  if (!finding) return true;
-  std::fprintf(stderr, "%s\n", finding->message.c_str());
-  return !finding->error;
+  return Report(JudgeCredential(server, args.config_dir + "/self-heal.conf", unit));
 }
 
 }  // namespace
@@ -42,8 +47,13 @@ int RunCheck(const Args& args) {
     return 1;
   }
   const Config& config = loaded.config;
-  if (!SecretReachable(args, config.server)) {
-    std::fprintf(stderr, "1 error(s) in %s\n", args.config_dir.c_str());
+  const Expected<UnitCredentials> unit = QueryUnitCredentials(kServiceUnit);
+  const bool secret = SecretReachable(args, config.server, unit);
+  const bool memory =
+      Report(JudgeBodyMemory(config.server, args.config_dir + "/self-heal.conf", unit));
+  if (!secret || !memory) {
+    std::fprintf(stderr, "%d error(s) in %s\n", int{!secret} + int{!memory},
+                 args.config_dir.c_str());
     return 1;
   }
   std::printf("%s: OK, %zu handler(s)\n", args.config_dir.c_str(), config.handlers.size());

@@ -89,6 +89,12 @@ Expected<UnitCredentials> QueryUnitCredentials(const std::string& unit) {
                                   "NeedDaemonReload", &reload_error.e, 'b', &need_reload) >= 0) {
     out.need_daemon_reload = need_reload != 0;
   }
+  uint64_t memory_max = 0;
+  BusError memory_error;
+  if (sd_bus_get_property_trivial(bus.bus, kSystemd, path, "org.freedesktop.systemd1.Service",
+                                  "MemoryMax", &memory_error.e, 't', &memory_max) >= 0) {
+    out.memory_max = memory_max;
+  }
   std::string why;
   if (ReadIds(bus.bus, path, "LoadCredential", false, out.names, why) < 0 ||
       ReadIds(bus.bus, path, "SetCredential", true, out.names, why) < 0) {

@@ -5,6 +5,7 @@
 // asks systemd so that this is an error before the start, not after.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,10 +22,13 @@ struct UnitCredentials {
   bool installed = false;           // LoadState is not "not-found"
   bool need_daemon_reload = false;  // its files changed since systemd loaded them
   std::vector<std::string> names;   // the credential IDs it passes, in property order
+  // Its MemoryMax= (UINT64_MAX for infinity); nullopt when systemd did not say.
+  std::optional<uint64_t> memory_max;
 };
 
 // Asks systemd over D-Bus (LoadUnit, then the unit's LoadCredential=,
-// LoadCredentialEncrypted=, SetCredential=, SetCredentialEncrypted= properties).
+// LoadCredentialEncrypted=, SetCredential=, SetCredentialEncrypted= properties, and
+// MemoryMax= for cli/unit_memory.h).
 // Errc::kUnavailable, with why, when systemd cannot be reached or asked.
 Expected<UnitCredentials> QueryUnitCredentials(const std::string& unit);
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 
+#include "config/body_memory.h"
 #include "config/config_files.h"
 #include "config/handler_argv.h"
 #include "config/key_table.h"
@@ -160,6 +161,15 @@ void ApplyGlobalConfig(const std::string& file, const IniDocument& doc, ServerCo
     errors->push_back({file, lines.Key("AlertmanagerURL"),
                        "AlertmanagerURL= is empty and EscalateExec= is not set: an escalation "
                        "would reach nobody"});
+  }
+  // A cross-key rule: each key alone is in range, their product may not be
+  // (config/body_memory.h says why the budget is half the shipped MemoryMax=).
+  if (BodyMemoryBytes(*server) > kBodyMemoryBudget) {
+    const int line = std::max(lines.Key("MaxBodyBytes"), lines.Key("MaxConnections"));
+    errors->push_back({file, line,
+                       DescribeBodyMemory(*server) + " of request bodies held at once is over " +
+                           "the budget of " + std::to_string(kBodyMemoryBudget >> 20) +
+                           "M (half the unit's MemoryMax=256M): lower one of them"});
   }
   if (server->auth == AuthKind::kNone) return;
   std::string auth = std::string("Auth=") + AuthName(server->auth);

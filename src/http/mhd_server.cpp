@@ -34,7 +34,9 @@
 #include <chrono>
 #include <cstdarg>
 #include <new>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/text.h"
 #include "http/connection_count.h"
@@ -68,6 +70,22 @@ std::optional<std::string_view> HeaderOf(MHD_Connection* connection, const char*
   const char* value = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
   if (value == nullptr) return std::nullopt;
   return std::string_view(value);
+}
+
+MHD_Result CollectContentLength(void* cls, MHD_ValueKind /*kind*/, const char* key,
+                                const char* value) {
+  if (key != nullptr && value != nullptr && EqualsIgnoreCase(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+    static_cast<std::vector<std::string_view>*>(cls)->emplace_back(value);
+  }
+  return MHD_YES;
+}
+
+// Every Content-Length header: MHD_lookup_connection_value() gives the first only,
+// which would let a second, differing one pass unseen.
+std::vector<std::string_view> ContentLengthsOf(MHD_Connection* connection) {
+  std::vector<std::string_view> values;
+  MHD_get_connection_values(connection, MHD_HEADER_KIND, &CollectContentLength, &values);
+  return values;
 }
 
 class MhdServer final : public HttpServer {
@@ -261,8 +279,7 @@ MHD_Result MhdServer::CheckHeaders(MHD_Connection* connection, std::string_view 
                                    std::string_view method, RequestContext& request) {
   HeadVerdict verdict = CheckRequestHead(
       {url, method, HeaderOf(connection, MHD_HTTP_HEADER_AUTHORIZATION),
-       HeaderOf(connection, MHD_HTTP_HEADER_CONTENT_TYPE),
-       HeaderOf(connection, MHD_HTTP_HEADER_CONTENT_LENGTH),
+       HeaderOf(connection, MHD_HTTP_HEADER_CONTENT_TYPE), ContentLengthsOf(connection),
        HeaderOf(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING), connections_.Open()},
       options_);
   switch (verdict.action) {

@@ -55,6 +55,26 @@ HeadVerdict Refuse(unsigned status, const char* reason, std::string detail,
   return {HeadVerdict::Action::kRefuse, status, reason, std::move(detail), std::move(headers), 0};
 }
 
+// Why `values` (every Content-Length header) frame no single body, or "" when they
+// agree. libmicrohttpd reads the first only; a proxy in front may have read another.
+std::string ConflictingContentLength(const std::vector<std::string_view>& values) {
+  for (std::string_view v : values) {
+    if (v.find(',') != std::string_view::npos) {
+      return "Content-Length list '" + EscapeForLog(v, 32) + "'";
+    }
+  }
+  if (values.size() < 2) return {};
+  const std::optional<uint64_t> first = ParseContentLength(values.front());
+  for (size_t i = 1; i < values.size(); ++i) {
+    const std::string_view v = values[i];
+    if (!first || ParseContentLength(v) != first) {
+      return "differing Content-Length headers '" + EscapeForLog(values.front(), 32) + "' and '" +
+             EscapeForLog(v, 32) + "'";
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 HeadVerdict CheckRequestHead(const RequestHead& head, const ServerOptions& options) {
@@ -92,22 +112,26 @@ HeadVerdict CheckRequestHead(const RequestHead& head, const ServerOptions& optio
   }
   // Both headers at once is how requests are smuggled past proxies; a coding other
   // than chunked is one libmicrohttpd cannot frame. Neither is a retry's business: 400.
+  const bool has_length = !head.content_lengths.empty();
   if (head.transfer_encoding &&
-      (head.content_length || !IsChunkedTransferEncoding(*head.transfer_encoding))) {
+      (has_length || !IsChunkedTransferEncoding(*head.transfer_encoding))) {
     return Refuse(MHD_HTTP_BAD_REQUEST, "bad-framing",
-                  head.content_length ? "both Content-Length and Transfer-Encoding"
-                                      : "unsupported Transfer-Encoding '" +
-                                            EscapeForLog(*head.transfer_encoding, 100) + "'");
+                  has_length ? "both Content-Length and Transfer-Encoding"
+                             : "unsupported Transfer-Encoding '" +
+                                   EscapeForLog(*head.transfer_encoding, 100) + "'");
+  }
+  if (std::string detail = ConflictingContentLength(head.content_lengths); !detail.empty()) {
+    return Refuse(MHD_HTTP_BAD_REQUEST, "bad-framing", std::move(detail));
   }
   uint64_t length = 0;
-  if (head.content_length) {
+  if (has_length) {
+    const std::string_view first = head.content_lengths.front();
     // libmicrohttpd has already answered 400 or 413 for a value it cannot parse.
-    std::optional<uint64_t> n = ParseContentLength(*head.content_length);
+    std::optional<uint64_t> n = ParseContentLength(first);
     if (!n || *n > options.max_body_bytes) {
       return Refuse(MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large",
-                    "Content-Length " + EscapeForLog(*head.content_length, 32) +
-                        " exceeds the limit of " + std::to_string(options.max_body_bytes) +
-                        " bytes");
+                    "Content-Length " + EscapeForLog(first, 32) + " exceeds the limit of " +
+                        std::to_string(options.max_body_bytes) + " bytes");
     }
     length = *n;
   }

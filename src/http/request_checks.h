@@ -39,7 +39,9 @@ struct RequestHead {
   std::string_view method;
   std::optional<std::string_view> authorization;
   std::optional<std::string_view> content_type;
-  std::optional<std::string_view> content_length;
+  // Every Content-Length header, in the order sent: libmicrohttpd frames the body by
+  // the first alone, so a later one that disagrees is a second framing (smuggling).
+  std::vector<std::string_view> content_lengths;
   std::optional<std::string_view> transfer_encoding;
   unsigned open_connections = 0;  // including this request's
 };
@@ -57,7 +59,10 @@ struct HeadVerdict {
 // journal-remote's order: capacity (503 + Retry-After, which Alertmanager retries),
 // the health path (GET or HEAD), path (404) and method (405 + Allow), credentials (401
 // + WWW-Authenticate), Content-Type (415), framing (400: both Content-Length and
-// Transfer-Encoding, or a coding other than chunked) and Content-Length (413).
+// Transfer-Encoding, a coding other than chunked, Content-Length headers that differ
+// or a Content-Length list) and Content-Length (413). Repeated identical
+// Content-Length headers are accepted (RFC 9110 8.6); a list ("1, 1") is not, since
+// libmicrohttpd itself answers 400 for it.
 HeadVerdict CheckRequestHead(const RequestHead& head, const ServerOptions& options);
 
 }  // namespace selfheal

@@ -293,6 +293,12 @@ const BadCase kCases[] = {
      kGlobal,
      2,
      "expected a size from 1024 bytes to 64M"},
+    {"BodiesOverTheMemoryBudgetAreRefused",
+     {{kGlobal, "[Server]\nMaxConnections=33\nMaxBodyBytes=4M\n"}},
+     kGlobal,
+     3,  // the later of the two keys
+     "MaxBodyBytes=4M x MaxConnections=33 = 132M of request bodies held at once is over the "
+     "budget of 128M (half the unit's MemoryMax=256M): lower one of them"},
     {"MaxConnectionsZeroIsRefused",
      {{kGlobal, "[Server]\nMaxConnections=0\n"}},
      kGlobal,

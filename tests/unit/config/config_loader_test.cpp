@@ -8,6 +8,7 @@
 #include <regex>
 #include <sstream>
 
+#include "config/body_memory.h"
 #include "temp_dir.h"
 
 namespace selfheal {
@@ -82,6 +83,17 @@ TEST(ConfigTest, HandlerLeftOutKeysTakeTheirDefaults) {
   EXPECT_EQ(h.cpu_quota, std::nullopt);
   EXPECT_EQ(h.max_attempts, 3);
   EXPECT_EQ(h.window, 4h);
+}
+
+// MaxBodyBytes= x MaxConnections= may reach the budget (config/body_memory.h), not
+// pass it; the defaults are well within.
+TEST(ConfigTest, BodiesAtTheMemoryBudgetAreAccepted) {
+  EXPECT_LE(BodyMemoryBytes(ServerConfig{}), kBodyMemoryBudget);
+  TempDir dir;
+  dir.Write("self-heal.conf", "[Server]\nMaxBodyBytes=4M\nMaxConnections=32\n");
+  LoadedConfig loaded = LoadConfig(dir.path());
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  EXPECT_EQ(BodyMemoryBytes(loaded.config.server), kBodyMemoryBudget);
 }
 
 TEST(ConfigTest, EveryGlobalKeyIsRead) {

@@ -216,6 +216,13 @@ bool RawConnection::WaitClosed(Duration timeout) {
   }
 }
 
+std::string RawConnection::ReadUntilClosed(Duration timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (Fill(deadline)) {
+  }
+  return std::exchange(buffered_, std::string());
+}
+
 bool CurlResult::HasHeader(std::string_view line) const {
   return headers.find(std::string(line) + "\r\n") != std::string::npos;
 }

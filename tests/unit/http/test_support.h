@@ -86,6 +86,9 @@ class RawConnection {
   // True once the server has closed the connection (EOF or reset) within `timeout`;
   // anything it sends meanwhile is dropped.
   bool WaitClosed(Duration timeout);
+  // Every byte the server sends until it closes (or `timeout` passes), unparsed: to
+  // count how many answers a request got.
+  std::string ReadUntilClosed(Duration timeout = std::chrono::seconds(5));
 
  private:
   bool Fill(std::chrono::steady_clock::time_point deadline);
