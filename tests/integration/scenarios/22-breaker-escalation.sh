@@ -23,6 +23,9 @@ it_conf <<EOF
 [Server]
 IdleTimeoutSec=3s
 [Escalation]
+# Every body the receiver gets is a delivery here: the re-sends of an active
+# escalation (each ResendIntervalSec=) are scenario 46's subject.
+ResendIntervalSec=1h
 AlertmanagerURL=http://127.0.0.1:$port
 EscalateExec=$IT_BIN/page-human --urgent
 EOF

@@ -24,6 +24,9 @@ received=/var/lib/self-heal-test/received.jsonl
 instances=$(for ((i = 0; i < n; i++)); do printf 'k-%02d ' "$i"; done)
 it_conf <<EOF
 [Escalation]
+# Every body the receiver gets is a delivery here: the re-sends of an active
+# escalation (each ResendIntervalSec=) are scenario 46's subject.
+ResendIntervalSec=1h
 AlertmanagerURL=http://127.0.0.1:$port
 EOF
 lost_handler() {  # lost_handler MAX_ATTEMPTS
