@@ -156,23 +156,25 @@ int RunServe(const Args& args) {
   // Two connections to the store: one for the request thread, one for this thread's
   // aftermath work (metrics, the start-up wake-up), so neither waits on the other's
   // statements. Escalations are queued by the request thread's own transactions.
-  auto request_store = SqliteStore::Open(args.state_dir);
-  if (!request_store.ok()) {
-    return Fatal(journal, EventType::kStoreError,
-                 "cannot open the state store: " + request_store.error().message);
+  // A store that cannot be opened does not stop serve: dying at each start would turn
+  // a fault into a failed socket (the start limit); requests get 503 with the cause,
+  // and the store is opened again at each use until the fault is cleared.
+  SqliteStore::Deferred request_store = SqliteStore::OpenOrRetry(args.state_dir);
+  if (request_store.error) {
+    journal.Write(Lifecycle(EventType::kStoreError, LOG_ERR,
+                            "The state store cannot be opened: " + request_store.error->message +
+                                "; webhooks are answered 503 until it can (every request "
+                                "tries again).",
+                            request_store.error->message));
   }
-  auto aftermath_store = SqliteStore::Open(args.state_dir);
-  if (!aftermath_store.ok()) {
-    return Fatal(journal, EventType::kStoreError,
-                 "cannot open the state store: " + aftermath_store.error().message);
-  }
+  SqliteStore::Deferred aftermath_store = SqliteStore::OpenOrRetry(args.state_dir);
   SystemdLauncher launcher;
-  Aftermath aftermath(*aftermath_store.value(), *aftermath_store.value(), config.server, journal,
+  Aftermath aftermath(*aftermath_store.store, *aftermath_store.store, config.server, journal,
                       DeliveryRequestPath(args.state_dir));
   std::atomic<bool> state_changed{true};
 
   SystemClock clock;
-  WebhookService service(config, *request_store.value(), &launcher, journal, clock);
+  WebhookService service(config, *request_store.store, &launcher, journal, clock);
   service.SetResultRecorder({SelfPath(), "record-result", "--config-dir", args.config_dir,
                              "--state-dir", args.state_dir});
   service.SetDeliveryWake(DeliveryRequestPath(args.state_dir));

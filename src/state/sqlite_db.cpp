@@ -56,9 +56,10 @@ Error ErrorOf(sqlite3* db, int rc, std::string_view what, const std::string& pat
   switch (rc & 0xff) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return Error{Errc::kUnavailable, prefix + "the state database '" + path + "' is corrupt (" +
-                                           MessageOf(db, rc) +
-                                           "); move it aside to start with empty state"};
+      return Error{Errc::kUnavailable,
+                   prefix + "the state database '" + path + "' is corrupt (" + MessageOf(db, rc) +
+                       "); move it and its -wal and -shm files aside to start with empty "
+                       "state (self-heal serve opens the new one by itself)"};
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_CANTOPEN:
@@ -74,6 +75,26 @@ Error ErrorOf(sqlite3* db, int rc, std::string_view what, const std::string& pat
     default:
       return Error{Errc::kInternal, prefix + MessageOf(db, rc)};
   }
+}
+
+bool IsLastingFault(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_PROTOCOL:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Error Connection::Fail(int rc, std::string_view what) {
+  if (IsLastingFault(rc)) broken_ = true;
+  return ErrorOf(db_, rc, what, path_);
 }
 
 // SQLite's own busy handler (sqlite3_busy_timeout) backs off to one retry per 100 ms,

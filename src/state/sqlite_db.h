@@ -29,6 +29,11 @@ namespace selfheal::sqlite {
 // "<what>: <sqlite's own words>".
 Error ErrorOf(sqlite3* db, int rc, std::string_view what, const std::string& path);
 
+// Whether `rc` says the connection itself went bad (corrupt or replaced file, I/O
+// error, a file that cannot be opened or written), so that only a new connection can
+// succeed once the cause is gone. Busy, full and constraint errors are not.
+bool IsLastingFault(int rc);
+
 inline int64_t ToNanos(TimePoint t) { return t.time_since_epoch().count(); }
 inline TimePoint FromNanos(int64_t ns) { return TimePoint(Duration(ns)); }
 
@@ -53,7 +58,10 @@ class Connection {
   int Prepare(const char* sql, sqlite3_stmt** stmt);
   // Runs a script outside the cache (schema migrations, pragmas).
   Status Exec(const char* sql, std::string_view what);
-  Error Fail(int rc, std::string_view what) const { return ErrorOf(db_, rc, what, path_); }
+  // The error of `rc` (ErrorOf); a fault that outlives the call marks the connection
+  // broken (IsLastingFault), and its owner opens a new one.
+  Error Fail(int rc, std::string_view what);
+  bool broken() const { return broken_; }
 
   WriterTurns& turns() { return *turns_; }
 
@@ -65,6 +73,7 @@ class Connection {
   sqlite3* db_;
   std::string path_;
   bool read_only_;
+  bool broken_ = false;
   // Transparent, so a lookup hashes the caller's text without copying it.
   struct TextHash {
     using is_transparent = void;

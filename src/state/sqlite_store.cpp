@@ -100,46 +100,76 @@ using state_internal::QueueEscalation;
 using state_internal::ReadBreaker;
 using state_internal::ReadNewestRun;
 
-SqliteStore::SqliteStore(std::unique_ptr<sqlite::Connection> connection, std::string path)
-    : db_(std::move(connection)), path_(std::move(path)) {}
+SqliteStore::SqliteStore(std::string state_dir, bool read_only)
+    : state_dir_(std::move(state_dir)), read_only_(read_only) {
+  while (state_dir_.size() > 1 && state_dir_.back() == '/') state_dir_.pop_back();
+  path_ = state_dir_ + "/state.db";
+}
 
 SqliteStore::~SqliteStore() = default;
 
-Expected<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& state_dir,
-                                                         bool read_only) {
-  std::string dir = state_dir;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  std::string path = dir + "/state.db";
+Expected<std::unique_ptr<sqlite::Connection>> SqliteStore::Connect() const {
+  const std::string& dir = state_dir_;
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     int err = errno;
     std::string why = ::stat(dir.c_str(), &st) == 0 ? "is not a directory"
                       : err == ENOENT               ? "does not exist"
                                                     : "cannot be used: " + ErrnoText(err);
-    return Error{read_only && err == ENOENT ? Errc::kNotFound : Errc::kUnavailable,
-                 "open '" + path + "': the state directory '" + dir + "' " + why};
+    return Error{read_only_ && err == ENOENT ? Errc::kNotFound : Errc::kUnavailable,
+                 "open '" + path_ + "': the state directory '" + dir + "' " + why};
   }
-  if (read_only) {
-    if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+  if (read_only_) {
+    if (::access(path_.c_str(), F_OK) != 0 && errno == ENOENT) {
       return Error{Errc::kNotFound,
-                   "the state database '" + path + "' does not exist yet (self-heal has not run)"};
+                   "the state database '" + path_ + "' does not exist yet (self-heal has not run)"};
     }
-  } else if (Status s = CreateFile(path); !s.ok()) {
+  } else if (Status s = CreateFile(path_); !s.ok()) {
     return s.error();
   }
-  Expected<std::unique_ptr<sqlite::Connection>> c = sqlite::Connection::Open(path, read_only);
+  Expected<std::unique_ptr<sqlite::Connection>> c = sqlite::Connection::Open(path_, read_only_);
   if (!c.ok()) return c.error();
-  Status schema = read_only ? sqlite::CheckVersion(*c.value()) : sqlite::Migrate(*c.value());
+  Status schema = read_only_ ? sqlite::CheckVersion(*c.value()) : sqlite::Migrate(*c.value());
   if (!schema.ok()) return schema.error();
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(c).value(), path));
+  return c;
+}
+
+Expected<sqlite::Connection*> SqliteStore::Connected() {
+  // One stat() per transaction: SQLite itself goes on writing to a file moved aside.
+  struct stat st {};
+  bool same_file =
+      ::stat(path_.c_str(), &st) == 0 && st.st_ino == file_.st_ino && st.st_dev == file_.st_dev;
+  if (db_ && !db_->broken() && same_file) return db_.get();
+  // Closed first: a broken connection's file handles and locks must not outlive it.
+  db_.reset();
+  Expected<std::unique_ptr<sqlite::Connection>> c = Connect();
+  if (!c.ok()) return c.error();
+  if (::stat(path_.c_str(), &file_) != 0) file_ = {};
+  db_ = std::move(c).value();
+  return db_.get();
+}
+
+Expected<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& state_dir,
+                                                         bool read_only) {
+  std::unique_ptr<SqliteStore> store(new SqliteStore(state_dir, read_only));
+  if (Expected<sqlite::Connection*> db = store->Connected(); !db.ok()) return db.error();
+  return store;
+}
+
+SqliteStore::Deferred SqliteStore::OpenOrRetry(const std::string& state_dir) {
+  Deferred out{std::unique_ptr<SqliteStore>(new SqliteStore(state_dir, false)), std::nullopt};
+  if (Expected<sqlite::Connection*> db = out.store->Connected(); !db.ok()) out.error = db.error();
+  return out;
 }
 
 Expected<History> SqliteStore::LoadHistory(const Alert& alert,
                                            const std::vector<const HandlerConfig*>& handlers,
                                            TimePoint now) {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "load history of '" + EscapeForLog(alert.alertname(), 200) + "' on '" +
-                           EscapeForLog(alert.instance(), 200) + "'");
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(), "load history of '" + EscapeForLog(alert.alertname(), 200) +
+                                  "' on '" + EscapeForLog(alert.instance(), 200) + "'");
   if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
   History h;
   {
@@ -207,10 +237,12 @@ Status SqliteStore::Record(const Alert& alert, const Decision& d, TimePoint now,
                                       ": it escalates, but no escalation came with it"};
   }
   std::lock_guard lock(mu_);
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
   std::string what = launch ? "record attempt for " + KeyText({h.name, instance})
                             : "record decision '" + std::string(VerdictName(d.verdict)) + "' for " +
                                   KeyText({h.name, instance});
-  Transaction tx(*db_, std::move(what));
+  Transaction tx(*db.value(), std::move(what));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   if (dedup) {
     if (Status s = RecordRound(tx, alert, round, now); !s.ok()) return s;
@@ -241,8 +273,10 @@ Expected<ResolveCredit> SqliteStore::CreditResolved(const Alert& alert, const De
                                                     TimePoint now) {
   if (!d.handler || d.verdict != Verdict::kResolved) return ResolveCredit{};
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "credit the resolve of '" + EscapeForLog(alert.alertname(), 200) + "' to " +
-                           KeyText({d.handler->name, alert.instance()}));
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(), "credit the resolve of '" + EscapeForLog(alert.alertname(), 200) +
+                                  "' to " + KeyText({d.handler->name, alert.instance()}));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s.error();
   Expected<ResolveCredit> credit =
       state_internal::CreditResolve(tx, d.handler->name, alert.instance(), now);
@@ -253,9 +287,11 @@ Expected<ResolveCredit> SqliteStore::CreditResolved(const Alert& alert, const De
 
 Status SqliteStore::CancelLaunch(const Alert& alert, const Decision& d, TimePoint recorded_at) {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "take back the attempt for " +
-                           (d.handler ? KeyText({d.handler->name, alert.instance()})
-                                      : "'" + EscapeForLog(alert.alertname(), 200) + "'"));
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(), "take back the attempt for " +
+                                  (d.handler ? KeyText({d.handler->name, alert.instance()})
+                                             : "'" + EscapeForLog(alert.alertname(), 200) + "'"));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   Query seen = tx.Sql(
       "DELETE FROM notifications WHERE fingerprint = ?1 AND starts_at = ?2 AND seen_at = ?3");

@@ -8,10 +8,18 @@
 // (locked past the timeout, I/O error, disk full, read-only, corrupt: the message then
 // says the file is corrupt and names it). Nothing here throws; a corrupt file yields
 // errors, never a crash. Thread-safe: calls on one SqliteStore are serialized.
+//
+// A fault that outlives the call (corrupt file, I/O error, a file or directory that
+// cannot be opened), or DIR/state.db naming another file than the one open (moved
+// aside, replaced), closes the connection; the next call opens the database again, so
+// the store recovers once the fault is cleared without a restart of the process.
 #pragma once
+
+#include <sys/stat.h>
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "state/store.h"
@@ -34,6 +42,14 @@ class SqliteStore final : public StateStore {
   // and kUnavailable when its schema is older (the next read-write open migrates it).
   static Expected<std::unique_ptr<SqliteStore>> Open(const std::string& state_dir,
                                                      bool read_only = false);
+  // For `serve`, which must answer 503 with the cause rather than die (a service that
+  // dies at each start turns a fault into a failed socket): the read-write store even
+  // when its database cannot be opened now, with the cause in `error`.
+  struct Deferred {
+    std::unique_ptr<SqliteStore> store;
+    std::optional<Error> error;
+  };
+  static Deferred OpenOrRetry(const std::string& state_dir);
   ~SqliteStore() override;
 
   const std::string& path() const { return path_; }
@@ -87,10 +103,18 @@ class SqliteStore final : public StateStore {
   Status AddEventCounts(const EventCounts& counts) override;
 
  private:
-  SqliteStore(std::unique_ptr<sqlite::Connection> connection, std::string path);
+  SqliteStore(std::string state_dir, bool read_only);
+  // Opens (creating and migrating, unless read-only) the database; errors as Open.
+  Expected<std::unique_ptr<sqlite::Connection>> Connect() const;
+  // The open connection; opens it again first if there is none or it is broken.
+  // Called with mu_ held.
+  Expected<sqlite::Connection*> Connected();
 
   std::mutex mu_;
-  std::unique_ptr<sqlite::Connection> db_;
+  std::unique_ptr<sqlite::Connection> db_;  // null until opened, and after a fault
+  struct stat file_ {};                     // the file db_ has open (st_dev, st_ino)
+  std::string state_dir_;
+  bool read_only_;
   std::string path_;
 };
 

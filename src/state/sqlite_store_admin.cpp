@@ -57,7 +57,9 @@ Expected<std::vector<Escalation>> ReadEscalations(sqlite::Connection& db, const 
 
 Status SqliteStore::EnqueueEscalation(const Escalation& e) {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "queue the escalation for " + KeyText({e.handler, e.instance}));
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(), "queue the escalation for " + KeyText({e.handler, e.instance}));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   if (Status s = state_internal::QueueEscalation(tx, e); !s.ok()) return s;
   return tx.Commit();
@@ -70,7 +72,9 @@ Expected<std::vector<Escalation>> SqliteStore::DueEscalations(TimePoint now) {
       " AND next_try <= ?1"
       " ORDER BY created_at, id";
   std::lock_guard lock(mu_);
-  return ReadEscalations(*db_, kSql.c_str(), "list the escalations due", now);
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  return ReadEscalations(*db.value(), kSql.c_str(), "list the escalations due", now);
 }
 
 Expected<std::vector<Escalation>> SqliteStore::PendingEscalations() {
@@ -79,14 +83,18 @@ Expected<std::vector<Escalation>> SqliteStore::PendingEscalations() {
       " FROM escalations WHERE delivered_at IS NULL OR command_pending = 1"
       " ORDER BY next_try, id";
   std::lock_guard lock(mu_);
-  return ReadEscalations(*db_, kSql.c_str(), "list the pending escalations", std::nullopt);
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  return ReadEscalations(*db.value(), kSql.c_str(), "list the pending escalations", std::nullopt);
 }
 
 Status SqliteStore::MarkEscalation(int64_t id, const EscalationMark& mark) {
   std::lock_guard lock(mu_);
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
   bool done = mark.delivered && mark.command_started;
-  Transaction tx(
-      *db_, "mark escalation " + std::to_string(id) + (done ? " delivered" : " for another try"));
+  Transaction tx(*db.value(), "mark escalation " + std::to_string(id) +
+                                  (done ? " delivered" : " for another try"));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   // Neither step is ever undone: a later failed round cannot unmark an earlier success.
   Query q = tx.Sql(
@@ -118,7 +126,9 @@ Expected<std::vector<ActiveEscalation>> SqliteStore::ActiveEscalations(TimePoint
       " FROM escalations e WHERE delivered_at IS NOT NULL AND finished_at IS NULL"
       " AND breaker_opened_at IS NOT NULL ORDER BY id";
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "list the active escalations");
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(), "list the active escalations");
   if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
   std::vector<ActiveEscalation> out;
   {
@@ -135,7 +145,9 @@ Expected<std::vector<ActiveEscalation>> SqliteStore::ActiveEscalations(TimePoint
 
 Status SqliteStore::MarkRefresh(int64_t id, const RefreshMark& mark) {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_,
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(),
                  (mark.finished_at ? "finish escalation " : "mark the re-send of escalation ") +
                      std::to_string(id));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
@@ -152,7 +164,9 @@ Status SqliteStore::MarkRefresh(int64_t id, const RefreshMark& mark) {
 
 Expected<std::vector<KeyStatus>> SqliteStore::ListStatus(TimePoint now) {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "read the status of every handler and instance");
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(), "read the status of every handler and instance");
   if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
   std::vector<KeyStatus> out;
   {
@@ -201,7 +215,9 @@ Expected<std::vector<KeyStatus>> SqliteStore::ListStatus(TimePoint now) {
 
 Status SqliteStore::Reset(const HealKey& key) {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "reset " + KeyText(key));
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(), "reset " + KeyText(key));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   {
     Query q = tx.Sql(
@@ -221,7 +237,9 @@ Status SqliteStore::Reset(const HealKey& key) {
 
 Status SqliteStore::ResetAll() {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "reset every handler and instance");
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(), "reset every handler and instance");
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   Query close = tx.Sql("DELETE FROM breakers");
   if (Status s = close.Run(); !s.ok()) return s;
@@ -232,7 +250,10 @@ Status SqliteStore::ResetAll() {
 
 Status SqliteStore::SetPausedUntil(std::optional<TimePoint> until) {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, until ? "pause until " + FormatRfc3339(*until) : std::string("resume"));
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(),
+                 until ? "pause until " + FormatRfc3339(*until) : std::string("resume"));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   Query q = tx.Sql(
       "INSERT INTO pause (id, paused_until) VALUES (1, ?1) "

@@ -45,7 +45,9 @@ Expected<ResultEffect> SqliteStore::RecordResult(const RunResult& r, int max_att
                                                  Duration window,
                                                  const EscalationFor& escalation_for) {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_,
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(),
                  "record the result of " + r.unit + " for " + KeyText({r.handler, r.instance}));
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s.error();
   ResultEffect effect;

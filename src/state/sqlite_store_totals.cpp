@@ -49,7 +49,9 @@ Status ReadHistograms(Transaction& tx, const int64_t (&bounds)[N], const char* f
 
 Expected<StateStore::Totals> SqliteStore::ReadTotals() {
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "read the totals");
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(), "read the totals");
   if (Status s = tx.Begin(Transaction::Mode::kRead); !s.ok()) return s.error();
   Totals totals;
   {
@@ -107,7 +109,9 @@ Expected<StateStore::Totals> SqliteStore::ReadTotals() {
 Status SqliteStore::AddEventCounts(const EventCounts& counts) {
   if (counts.empty()) return Ok();
   std::lock_guard lock(mu_);
-  Transaction tx(*db_, "add to the event counters");
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(), "add to the event counters");
   if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
   for (const auto& [key, n] : counts) {
     Query q = tx.Sql(

@@ -100,26 +100,9 @@ TEST(SqliteStoreRobustnessTest, TwoProcessesWritingAtOnceLoseNothing) {
   EXPECT_EQ(RawQuery(db, "PRAGMA user_version"), std::to_string(sqlite::SchemaVersion()));
 }
 
-void WriteFile(const std::string& path, const std::string& bytes, off_t offset = 0) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT, 0600);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(pwrite(fd, bytes.data(), bytes.size(), offset), static_cast<ssize_t>(bytes.size()));
-  close(fd);
-}
-
-std::string Garbage(size_t n) {
-  std::string out(n, '\0');
-  uint32_t x = 2463534242u;
-  for (char& c : out) {
-    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-    c = static_cast<char>(x);
-  }
-  return out;
-}
-
 TEST(SqliteStoreRobustnessTest, GarbageFileIsReportedAsCorruptNamingThePath) {
   TempDir dir;
-  WriteFile(dir.db(), Garbage(8192));
+  ASSERT_TRUE(WriteAt(dir.db(), Garbage(8192)));
   auto opened = SqliteStore::Open(dir.path());
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().code, Errc::kUnavailable);
@@ -138,8 +121,8 @@ TEST(SqliteStoreRobustnessTest, CorruptPagesBehindAValidHeaderFailTheFirstCallNo
   }
   struct stat st {};
   ASSERT_EQ(stat(dir.db().c_str(), &st), 0);
-  WriteFile(dir.db(), Garbage(static_cast<size_t>(st.st_size) - 100),
-            100);  // keep the 100-byte header
+  ASSERT_TRUE(WriteAt(dir.db(), Garbage(static_cast<size_t>(st.st_size) - 100),
+                      100));  // keep the 100-byte header
 
   auto opened = SqliteStore::Open(dir.path());
   if (!opened.ok()) {
@@ -258,14 +241,14 @@ TEST(SqliteStoreRobustnessTest, AnotherApplicationsDatabaseIsRefused) {
 
 TEST(SqliteStoreRobustnessTest, EmptyFileBecomesAFreshDatabase) {
   TempDir dir;
-  WriteFile(dir.db(), "");
+  ASSERT_TRUE(WriteAt(dir.db(), ""));
   ASSERT_NE(MustOpen(dir.path()), nullptr);
   EXPECT_EQ(RawQuery(dir.db(), "PRAGMA user_version"), std::to_string(sqlite::SchemaVersion()));
 }
 
 TEST(SqliteStoreRobustnessTest, ReadOnlyOpenOfAnUninitialisedDatabaseIsNotFound) {
   TempDir dir;
-  WriteFile(dir.db(), "");
+  ASSERT_TRUE(WriteAt(dir.db(), ""));
   auto opened = SqliteStore::Open(dir.path(), /*read_only=*/true);
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().code, Errc::kNotFound);

@@ -3,9 +3,11 @@
 // raw look into a state.db that bypasses SqliteStore.
 #pragma once
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -44,6 +46,26 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Writes `bytes` at `offset` of `path` (created 0600 if missing); false on any failure.
+inline bool WriteAt(const std::string& path, const std::string& bytes, off_t offset = 0) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  bool ok = ::pwrite(fd, bytes.data(), bytes.size(), offset) == static_cast<ssize_t>(bytes.size());
+  ::close(fd);
+  return ok;
+}
+
+// `n` bytes of deterministic noise (xorshift32): no SQLite header, no valid page.
+inline std::string Garbage(size_t n) {
+  std::string out(n, '\0');
+  uint32_t x = 2463534242u;
+  for (char& c : out) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  return out;
+}
 
 inline Alert MakeAlert(const std::string& alertname, const std::string& instance,
                        const std::string& fingerprint = "82cf4c324f050464",
