@@ -35,6 +35,7 @@ install(TARGETS deliver-escalations RUNTIME DESTINATION lib/self-heal)
 
 install(FILES units/self-heal.socket units/self-heal.service
               units/self-heal-escalations.path units/self-heal-escalations.service
+              units/self-heal-recover.service
         DESTINATION lib/systemd/system)
 install(FILES units/sysusers.d/self-heal.conf DESTINATION lib/sysusers.d)
 install(FILES units/tmpfiles.d/self-heal.conf DESTINATION lib/tmpfiles.d)

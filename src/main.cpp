@@ -28,6 +28,9 @@ constexpr Subcommand kSubcommands[] = {
     {"resume", "launch handlers again", selfheal::RunResume},
     {"record-result",
      "(internal) record a handler unit's result; run by ExecStopPost=", selfheal::RunRecordResult},
+    {"recover-socket",
+     "(internal) journal why self-heal.socket failed, wait SPAN (30s), listen again",
+     selfheal::RunRecoverSocket},
 };
 
 void Usage(FILE* out) {

@@ -15,6 +15,8 @@ int RunPause(const Args& args);
 int RunResume(const Args& args);
 // Internal: run by each handler unit's ExecStopPost= to record its result.
 int RunRecordResult(const Args& args);
+// Internal: run by self-heal-recover.service when self-heal.socket failed.
+int RunRecoverSocket(const Args& args);
 // Internal: /usr/lib/self-heal/deliver-escalations (self-heal-escalations.service), a
 // program of its own (src/cli/deliver_main.cpp); delivers the escalation outbox.
 int RunDeliverEscalations(const Args& args);

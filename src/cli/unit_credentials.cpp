@@ -1,32 +1,18 @@
 #include "cli/unit_credentials.h"
 
-#include <systemd/sd-bus.h>
-
 #include <algorithm>
 #include <cstring>
+
+#include "cli/bus_handles.h"
 
 namespace selfheal {
 
 namespace {
 
-constexpr const char* kSystemd = "org.freedesktop.systemd1";
-
-// Frees what sd-bus hands out, on every path.
-struct Bus {
-  sd_bus* bus = nullptr;
-  ~Bus() { sd_bus_flush_close_unref(bus); }
-};
-struct Reply {
-  sd_bus_message* m = nullptr;
-  ~Reply() { sd_bus_message_unref(m); }
-};
-struct BusError {
-  sd_bus_error e = SD_BUS_ERROR_NULL;
-  ~BusError() { sd_bus_error_free(&e); }
-  std::string Text(int r) const {
-    return e.message ? std::string(e.message) : std::string(std::strerror(-r));
-  }
-};
+using bus::Bus;
+using bus::BusError;
+using bus::kSystemd;
+using bus::Reply;
 
 // Reads the IDs of an a(ss) (Load…) or a(say) (Set…) credential property.
 int ReadIds(sd_bus* bus, const char* path, const char* property, bool set_form,
