@@ -92,6 +92,23 @@ int AppendProperties(sd_bus_message* m, const LaunchRequest& req) {
   if ((r = AppendProperty(m, "Environment", "as",
                           [&](sd_bus_message* x) { return AppendStrv(x, env); })) < 0)
     return r;
+  // The alert on stdin, for the handler and for its recorder: no size of it can make
+  // exec() fail. Output stays the journal's (with StandardInput=data, "inherit" would
+  // point stdout at the read-only input).
+  if (!req.stdin_data.empty()) {
+    if ((r = AppendProperty(m, "StandardInput", "s", [](sd_bus_message* x) {
+           return sd_bus_message_append(x, "s", "data");
+         })) < 0)
+      return r;
+    if ((r = AppendProperty(m, "StandardInputData", "ay", [&](sd_bus_message* x) {
+           return sd_bus_message_append_array(x, 'y', req.stdin_data.data(), req.stdin_data.size());
+         })) < 0)
+      return r;
+    if ((r = AppendProperty(m, "StandardOutput", "s", [](sd_bus_message* x) {
+           return sd_bus_message_append(x, "s", "journal");
+         })) < 0)
+      return r;
+  }
   if ((r = AppendProperty(m, "LogExtraFields", "aay", [&](sd_bus_message* x) {
          int q = sd_bus_message_open_container(x, 'a', "ay");
          for (const auto& [name, value] : req.log_extra_fields) {
