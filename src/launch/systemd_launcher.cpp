@@ -11,6 +11,7 @@
 #include <cstring>
 #include <optional>
 
+#include "launch/host_user.h"
 #include "launch/unit_properties.h"
 
 namespace selfheal {
@@ -176,6 +177,14 @@ Status SystemdLauncher::Connect() {
 Status SystemdLauncher::Start(const LaunchRequest& request) {
   if (request.argv.empty() || request.argv.front().empty() || request.argv.front()[0] != '/') {
     return Error{Errc::kInvalidInput, "handler command must start with an absolute path"};
+  }
+  // systemd would take the unit and then fail it at step USER, its result recorder too:
+  // the result would be lost. A failed lookup is no answer; systemd decides then.
+  if (!request.user.empty()) {
+    Expected<bool> known = HostUserExists(request.user);
+    if (known.ok() && !known.value()) {
+      return Error{Errc::kInvalidInput, "User=" + request.user + " does not exist on this host"};
+    }
   }
   if (Status connected = Connect(); !connected.ok()) return connected;
 
