@@ -53,8 +53,9 @@ inline constexpr size_t kEnvironmentValueMax = 64 * 1024;
 inline constexpr size_t kEnvironmentBudget = 256 * 1024;
 
 // Environment (DESIGN.md step 5), within the bounds above. Always set: SELF_HEAL_ALERTNAME,
-// _INSTANCE, _FINGERPRINT, _ATTEMPT, _HANDLER, _STATUS, _STARTS_AT (the parser caps each
-// at 64 KiB, so they always fit). Then, in this order, each while it fits: _LABEL_<NAME>
+// _INSTANCE, _FINGERPRINT, _ATTEMPT, _HANDLER, _STATUS, _STARTS_AT (record-result needs
+// them; the parser caps each value at 64 KiB, so exec takes them; they count toward the
+// budget). Then, in this order, each while it fits: _LABEL_<NAME>
 // (names in byte order), _ALERT_JSON, _ANNOTATION_<NAME>; one that does not fit is left
 // out and a later, smaller one may still be set. SELF_HEAL_OMITTED=<n> says that n were
 // left out (unset when none). Values are passed verbatim; names that collide follow
