@@ -2,9 +2,11 @@
 #include <cstdlib>
 
 #include "cli/commands.h"
+#include "cli/handler_users.h"
 #include "cli/unit_credentials.h"
 #include "cli/unit_memory.h"
 #include "config/config_loader.h"
+#include "launch/host_user.h"
 
 namespace selfheal {
 
@@ -51,9 +53,13 @@ int RunCheck(const Args& args) {
   const bool secret = SecretReachable(args, config.server, unit);
   const bool memory =
       Report(JudgeBodyMemory(config.server, args.config_dir + "/self-heal.conf", unit));
-  if (!secret || !memory) {
-    std::fprintf(stderr, "%d error(s) in %s\n", int{!secret} + int{!memory},
-                 args.config_dir.c_str());
+  int errors = int{!secret} + int{!memory};
+  for (const UserFinding& finding : JudgeHandlerUsers(config.handlers, HostUserExists)) {
+    std::fprintf(stderr, "%s\n", finding.message.c_str());
+    errors += finding.error;
+  }
+  if (errors > 0) {
+    std::fprintf(stderr, "%d error(s) in %s\n", errors, args.config_dir.c_str());
     return 1;
   }
   std::printf("%s: OK, %zu handler(s)\n", args.config_dir.c_str(), config.handlers.size());

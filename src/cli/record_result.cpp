@@ -1,7 +1,9 @@
 // Implementation notes: `self-heal record-result UNIT` is each handler unit's
 // privileged ExecStopPost=. systemd runs it when the handler exits, times out or is
 // killed, whether or not `serve` is still running, with $SERVICE_RESULT, $EXIT_CODE,
-// $EXIT_STATUS and $INVOCATION_ID set, plus the unit's own SELF_HEAL_* environment.
+// $EXIT_STATUS and $INVOCATION_ID set, plus the unit's own SELF_HEAL_* environment and
+// stdin (the alert as JSON, StandardInputData=, whole even when the environment could
+// not hold SELF_HEAL_ALERT_JSON).
 // That is why results are durable without a resident watcher. A local user cannot
 // forge a result: the store is root's (0600 in a 0700 StateDirectory), and the unit
 // name must be the one derived from the handler and instance in the environment.
@@ -29,13 +31,30 @@ std::string Env(const char* name) {
   return value ? value : "";
 }
 
+// systemd caps StandardInputData= at 64 MiB; more is not the alert.
+constexpr size_t kMaxStdin = 64 * 1024 * 1024;
+
+// The unit's stdin: the alert JSON the handler got. Empty when stdin is anything else
+// (a terminal: record-result run by hand).
+std::string AlertJsonFromStdin() {
+  if (isatty(STDIN_FILENO)) return "";
+  std::string out;
+  char buffer[64 * 1024];
+  size_t n;
+  while (out.size() <= kMaxStdin && (n = std::fread(buffer, 1, sizeof buffer, stdin)) > 0) {
+    out.append(buffer, n);
+  }
+  return out.size() <= kMaxStdin ? out : "";
+}
+
 // The alert the run was for, as the unit got it: the original labels and generatorURL
-// from SELF_HEAL_ALERT_JSON, the keys from their own variables (which the unit name
-// was checked against).
+// from SELF_HEAL_ALERT_JSON (or stdin, when the environment had no room for it), the
+// keys from their own variables (which the unit name was checked against).
 Alert AlertOfRun(const RunResult& result) {
   Alert alert;
   rapidjson::Document doc;
-  std::string json = Env("SELF_HEAL_ALERT_JSON");
+  std::string json =
+      std::getenv("SELF_HEAL_ALERT_JSON") ? Env("SELF_HEAL_ALERT_JSON") : AlertJsonFromStdin();
   if (!doc.Parse(json.c_str(), json.size()).HasParseError() && doc.IsObject()) {
     if (auto labels = doc.FindMember("labels");
         labels != doc.MemberEnd() && labels->value.IsObject()) {

@@ -131,8 +131,21 @@ LaunchRequest BuildLaunchRequest(const Alert& alert, const HandlerConfig& handle
   r.memory_max = handler.memory_max;
   r.cpu_quota = handler.cpu_quota;
   std::set<std::string> taken;
+  size_t used = 0;
   auto add = [&](std::string name, std::string value) {
-    if (taken.insert(name).second) r.environment.emplace_back(std::move(name), std::move(value));
+    if (!taken.insert(name).second) return;
+    used += name.size() + value.size() + 2;  // '=' and the NUL
+    r.environment.emplace_back(std::move(name), std::move(value));
+  };
+  int omitted = 0;
+  auto add_if_fits = [&](std::string name, std::string value) {
+    if (taken.contains(name)) return;
+    if (value.size() > kEnvironmentValueMax ||
+        used + name.size() + value.size() + 2 > kEnvironmentBudget) {
+      ++omitted;
+      return;
+    }
+    add(std::move(name), std::move(value));
   };
   add("SELF_HEAL_ALERTNAME", alert.alertname());
   add("SELF_HEAL_INSTANCE", alert.instance());
@@ -141,18 +154,20 @@ LaunchRequest BuildLaunchRequest(const Alert& alert, const HandlerConfig& handle
   add("SELF_HEAL_HANDLER", handler.name);
   add("SELF_HEAL_STATUS", AlertStatusName(alert.status));
   add("SELF_HEAL_STARTS_AT", alert.starts_at_text);
-  add("SELF_HEAL_ALERT_JSON", AlertJson(alert));
   std::vector<EnvironmentCollision> collisions = EnvironmentCollisions(alert, handler);
   auto add_set = [&](const LabelSet& set, const std::string& prefix) {
     for (const auto& [name, value] : set) {
       std::string variable = prefix + EnvironmentName(name);
       auto c = std::find_if(collisions.begin(), collisions.end(),
                             [&](const EnvironmentCollision& e) { return e.variable == variable; });
-      if (c == collisions.end() || c->set_from == name) add(std::move(variable), value);
+      if (c == collisions.end() || c->set_from == name) add_if_fits(std::move(variable), value);
     }
   };
+  r.stdin_data = AlertJson(alert);
   add_set(alert.labels, kLabelPrefix);
+  add_if_fits("SELF_HEAL_ALERT_JSON", r.stdin_data);
   add_set(alert.annotations, kAnnotationPrefix);
+  if (omitted > 0) add("SELF_HEAL_OMITTED", std::to_string(omitted));
   r.log_extra_fields = {{"SELF_HEAL_FINGERPRINT", alert.fingerprint},
                         {"SELF_HEAL_ALERTNAME", alert.alertname()},
                         {"SELF_HEAL_INSTANCE", alert.instance()},

@@ -42,11 +42,25 @@ std::vector<EnvironmentCollision> EnvironmentCollisions(const Alert& alert,
 // variable SELF_HEAL_LABEL_A_B; it is not set (…)".
 std::string DescribeCollision(const EnvironmentCollision& collision);
 
-// Environment (DESIGN.md step 5): SELF_HEAL_ALERTNAME, _INSTANCE, _FINGERPRINT,
-// _ATTEMPT, _HANDLER, _STATUS, _STARTS_AT, _ALERT_JSON, _LABEL_<NAME>,
-// _ANNOTATION_<NAME>. Values are passed verbatim; names that collide follow
-// EnvironmentCollisions. LogExtraFields joins the handler's own output to the audit
-// trail.
+// The environment's bounds. exec() refuses one string over 128 KiB (MAX_ARG_STRLEN)
+// and an environment with argv over ARG_MAX (a quarter of the stack limit: 2 MiB by
+// default), and then neither the handler nor its ExecStopPost= recorder runs; systemd
+// adds its own variables and a handler may exec others with more. So the SELF_HEAL_*
+// variables take at most kEnvironmentBudget together (each as NAME=VALUE plus its NUL),
+// and none of the optional ones has a value over kEnvironmentValueMax. The alert whole
+// is always on stdin (LaunchRequest::stdin_data), whatever its size.
+inline constexpr size_t kEnvironmentValueMax = 64 * 1024;
+inline constexpr size_t kEnvironmentBudget = 256 * 1024;
+
+// Environment (DESIGN.md step 5), within the bounds above. Always set: SELF_HEAL_ALERTNAME,
+// _INSTANCE, _FINGERPRINT, _ATTEMPT, _HANDLER, _STATUS, _STARTS_AT (record-result needs
+// them; the parser caps each value at 64 KiB, so exec takes them; they count toward the
+// budget). Then, in this order, each while it fits: _LABEL_<NAME>
+// (names in byte order), _ALERT_JSON, _ANNOTATION_<NAME>; one that does not fit is left
+// out and a later, smaller one may still be set. SELF_HEAL_OMITTED=<n> says that n were
+// left out (unset when none). Values are passed verbatim; names that collide follow
+// EnvironmentCollisions. stdin_data is AlertJson. LogExtraFields joins the handler's own
+// output to the audit trail.
 LaunchRequest BuildLaunchRequest(const Alert& alert, const HandlerConfig& handler, int attempt);
 
 }  // namespace selfheal

@@ -21,6 +21,9 @@ struct LaunchRequest {
   std::optional<MemoryMax> memory_max;
   std::optional<CpuQuota> cpu_quota;
   std::vector<std::pair<std::string, std::string>> environment;
+  // The handler's stdin (StandardInputData=), and its recorder's: the alert as JSON,
+  // which the environment may be too small for.
+  std::string stdin_data;
   std::vector<std::pair<std::string, std::string>> log_extra_fields;
   // Run with full privileges when the unit stops (ExecStopPost=+…): records the
   // result in the state store even if `serve` has exited meanwhile.

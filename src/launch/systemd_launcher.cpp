@@ -11,6 +11,7 @@
 #include <cstring>
 #include <optional>
 
+#include "launch/host_user.h"
 #include "launch/unit_properties.h"
 
 namespace selfheal {
@@ -92,6 +93,23 @@ int AppendProperties(sd_bus_message* m, const LaunchRequest& req) {
   if ((r = AppendProperty(m, "Environment", "as",
                           [&](sd_bus_message* x) { return AppendStrv(x, env); })) < 0)
     return r;
+  // The alert on stdin, for the handler and for its recorder: no size of it can make
+  // exec() fail. Output stays the journal's (with StandardInput=data, "inherit" would
+  // point stdout at the read-only input).
+  if (!req.stdin_data.empty()) {
+    if ((r = AppendProperty(m, "StandardInput", "s", [](sd_bus_message* x) {
+           return sd_bus_message_append(x, "s", "data");
+         })) < 0)
+      return r;
+    if ((r = AppendProperty(m, "StandardInputData", "ay", [&](sd_bus_message* x) {
+           return sd_bus_message_append_array(x, 'y', req.stdin_data.data(), req.stdin_data.size());
+         })) < 0)
+      return r;
+    if ((r = AppendProperty(m, "StandardOutput", "s", [](sd_bus_message* x) {
+           return sd_bus_message_append(x, "s", "journal");
+         })) < 0)
+      return r;
+  }
   if ((r = AppendProperty(m, "LogExtraFields", "aay", [&](sd_bus_message* x) {
          int q = sd_bus_message_open_container(x, 'a', "ay");
          for (const auto& [name, value] : req.log_extra_fields) {
@@ -159,6 +177,14 @@ Status SystemdLauncher::Connect() {
 Status SystemdLauncher::Start(const LaunchRequest& request) {
   if (request.argv.empty() || request.argv.front().empty() || request.argv.front()[0] != '/') {
     return Error{Errc::kInvalidInput, "handler command must start with an absolute path"};
+  }
+  // systemd would take the unit and then fail it at step USER, its result recorder too:
+  // the result would be lost. A failed lookup is no answer; systemd decides then.
+  if (!request.user.empty()) {
+    Expected<bool> known = HostUserExists(request.user);
+    if (known.ok() && !known.value()) {
+      return Error{Errc::kInvalidInput, "User=" + request.user + " does not exist on this host"};
+    }
   }
   if (Status connected = Connect(); !connected.ok()) return connected;
 

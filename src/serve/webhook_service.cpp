@@ -16,6 +16,7 @@
 #include "policy/decide.h"
 #include "serve/decision_event.h"
 #include "serve/escalation.h"
+#include "serve/result_service.h"
 
 namespace selfheal {
 
@@ -52,6 +53,8 @@ WebhookService::WebhookService(const Config& config, Store& store, Launcher* lau
 void WebhookService::SetResultRecorder(std::vector<std::string> argv) {
   result_argv_ = std::move(argv);
 }
+
+void WebhookService::SetResultStore(ResultStore* store) { result_store_ = store; }
 
 void WebhookService::SetDeliveryWake(std::string wake_path) { wake_path_ = std::move(wake_path); }
 
@@ -126,8 +129,8 @@ void WebhookService::SkipIfUnitActive(const Alert& alert, Decision& decision) {
 // (it appeared after SkipIfUnitActive asked; the attempt is taken back), or the launch
 // systemd refused. Returns false when the request must be answered 503 (systemd
 // unavailable: the attempt is taken back and Alertmanager's retry decides again).
-bool WebhookService::Launch(const Alert& alert, Decision& decision, const std::string& remote,
-                            TimePoint now) {
+bool WebhookService::Launch(const Config& config, const Alert& alert, Decision& decision,
+                            const std::string& remote, TimePoint now) {
   LaunchRequest launch = BuildLaunchRequest(alert, *decision.handler, decision.attempt);
   launch.result_argv = result_argv_;
   if (!launch.result_argv.empty()) launch.result_argv.push_back(launch.unit_name);
@@ -141,6 +144,7 @@ bool WebhookService::Launch(const Alert& alert, Decision& decision, const std::s
     // counted (the breaker opens and a human hears) and the request is answered 2xx.
     journal_.Write(LaunchFailedEvent(alert, decision, remote, launch.unit_name,
                                      started.error().message, /*retried=*/false));
+    RecordNeverRan(config, alert, decision, launch.unit_name, now);
     return true;
   }
   Status cancelled = store_.CancelLaunch(alert, decision, now);
@@ -154,6 +158,23 @@ bool WebhookService::Launch(const Alert& alert, Decision& decision, const std::s
   journal_.Write(LaunchFailedEvent(alert, decision, remote, launch.unit_name,
                                    started.error().message, /*retried=*/true));
   return false;
+}
+
+// Nothing ran and no recorder ever will: the attempt ends failed now, so that status
+// does not show it running and the next notification does not take it for a run that
+// serve was stopped before starting. Record journals the result (or its store error).
+void WebhookService::RecordNeverRan(const Config& config, const Alert& alert,
+                                    const Decision& decision, const std::string& unit,
+                                    TimePoint now) {
+  if (!result_store_) return;
+  RunResult result;
+  result.handler = decision.handler->name;
+  result.instance = alert.instance();
+  result.unit = unit;
+  result.service_result = "launch-refused";
+  result.outcome = Outcome::kFailed;
+  result.finished_at = now;
+  (void)ResultService(config, *result_store_, journal_, wake_path_).Record(result, alert);
 }
 
 HttpResponse WebhookService::Handle(const WebhookRequest& request) {
@@ -212,7 +233,7 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
       return ErrorResponse(status, "state store unavailable; retry");
     }
     if (decision.verdict == Verdict::kLaunch && launcher_) {
-      if (!Launch(alert, decision, request.remote, now)) {
+      if (!Launch(config, alert, decision, request.remote, now)) {
         return ErrorResponse(StatusFor(Errc::kUnavailable), "could not start the handler; retry");
       }
     } else {

@@ -36,6 +36,12 @@ class WebhookService {
   // result; the unit name is appended. Empty (the default): no recorder.
   void SetResultRecorder(std::vector<std::string> argv);
 
+  // Where a launch systemd will never take (Start says kInvalidInput: an unknown User=,
+  // a property refused) gets its failed result at once, as no recorder will ever run
+  // for it. Null (the default): its attempt stays unfinished until the next
+  // notification finds no unit.
+  void SetResultStore(ResultStore* store);
+
   // The file whose creation wakes the escalation deliverer (DeliveryRequestPath),
   // created once an escalation committed. Empty (the default): nobody is woken.
   void SetDeliveryWake(std::string wake_path);
@@ -52,7 +58,10 @@ class WebhookService {
  private:
   void ForgetRunsThatNeverStarted(const Alert& alert, History& history, const std::string& remote);
   void SkipIfUnitActive(const Alert& alert, Decision& decision);
-  bool Launch(const Alert& alert, Decision& decision, const std::string& remote, TimePoint now);
+  bool Launch(const Config& config, const Alert& alert, Decision& decision,
+              const std::string& remote, TimePoint now);
+  void RecordNeverRan(const Config& config, const Alert& alert, const Decision& decision,
+                      const std::string& unit, TimePoint now);
 
   std::atomic<const Config*> config_;
   Store& store_;
@@ -61,6 +70,7 @@ class WebhookService {
   const WallClock& clock_;
   ParseLimits limits_;
   std::vector<std::string> result_argv_;
+  ResultStore* result_store_ = nullptr;
   std::string wake_path_;
   std::function<void()> on_state_changed_;
 };

@@ -281,8 +281,15 @@ TEST(ManPageContract, EveryHandlerVariableIsDocumented) {
   handler.exec = {"/usr/lib/self-heal/handlers/restart-service", "nginx.service"};
   LaunchRequest request = BuildLaunchRequest(alert, handler, 1);
   ASSERT_FALSE(request.environment.empty());
+  // And one too large for the environment, which gets SELF_HEAL_OMITTED.
+  Alert big = alert;
+  big.annotations["description"] = std::string(kEnvironmentValueMax + 1, 'x');
+  auto environment = request.environment;
+  for (auto& variable : BuildLaunchRequest(big, handler, 1).environment) {
+    environment.push_back(std::move(variable));
+  }
   std::set<std::string> documented_names;
-  for (const auto& [name, value] : request.environment) {
+  for (const auto& [name, value] : environment) {
     std::string want = name;
     for (const char* prefix : {"SELF_HEAL_LABEL_", "SELF_HEAL_ANNOTATION_"}) {
       if (name.rfind(prefix, 0) == 0) want = std::string(prefix) + "NAME";

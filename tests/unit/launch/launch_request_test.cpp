@@ -174,3 +174,80 @@ TEST(LaunchRequestTest, InstanceLabelKeepsItsVariableAgainstACollidingSpelling) 
 
 }  // namespace
 }  // namespace selfheal
+
+namespace selfheal {
+namespace {
+
+size_t EnvironmentBytes(const LaunchRequest& r) {
+  size_t n = 0;
+  for (const auto& [name, value] : r.environment) n += name.size() + value.size() + 2;
+  return n;
+}
+
+// Issue 11: a legal alert with 140 KB of annotations, each under the parser's 64 KiB
+// cap, made SELF_HEAL_ALERT_JSON one string over exec's 128 KiB: neither the handler
+// nor its recorder could be exec'd (E2BIG).
+Alert BigAlert() {
+  Alert a = SampleAlert();
+  for (char c : std::string("abcd"))
+    a.annotations[std::string("note_") + c] = std::string(35000, c);
+  return a;
+}
+
+TEST(LaunchRequestTest, TheWholeAlertIsAlwaysOnStdin) {
+  EXPECT_EQ(BuildLaunchRequest(SampleAlert(), SampleHandler(), 1).stdin_data,
+            AlertJson(SampleAlert()));
+  LaunchRequest big = BuildLaunchRequest(BigAlert(), SampleHandler(), 1);
+  EXPECT_EQ(big.stdin_data, AlertJson(BigAlert()));
+  EXPECT_GT(big.stdin_data.size(), 140000u);
+}
+
+TEST(LaunchRequestTest, AnAlertJsonTooLargeForOneVariableIsLeftOutAndCounted) {
+  LaunchRequest r = BuildLaunchRequest(BigAlert(), SampleHandler(), 1);
+  EXPECT_EQ(Env(r, "SELF_HEAL_ALERT_JSON"), "<absent>");
+  EXPECT_EQ(Env(r, "SELF_HEAL_OMITTED"), "1");
+  EXPECT_EQ(Env(r, "SELF_HEAL_ANNOTATION_NOTE_A"), std::string(35000, 'a'));  // each fits
+  EXPECT_EQ(Env(r, "SELF_HEAL_ANNOTATION_NOTE_D"), std::string(35000, 'd'));
+  for (const auto& [name, value] : r.environment) EXPECT_LE(value.size(), kEnvironmentValueMax);
+}
+
+TEST(LaunchRequestTest, SmallAlertKeepsEveryVariableAndNoOmittedCount) {
+  LaunchRequest r = BuildLaunchRequest(SampleAlert(), SampleHandler(), 1);
+  EXPECT_EQ(Env(r, "SELF_HEAL_ALERT_JSON"), AlertJson(SampleAlert()));
+  EXPECT_EQ(Env(r, "SELF_HEAL_OMITTED"), "<absent>");
+}
+
+TEST(LaunchRequestTest, TheEnvironmentStaysWithinItsBudgetAndKeepsTheFixedVariables) {
+  Alert a = SampleAlert();
+  a.annotations.clear();
+  for (int i = 0; i < 128; ++i)
+    a.annotations["n" + std::to_string(100 + i)] = std::string(65536, 'x');
+  a.labels["zz"] = "last label";
+  LaunchRequest r = BuildLaunchRequest(a, SampleHandler(), 3);
+  EXPECT_LE(EnvironmentBytes(r), kEnvironmentBudget);
+  for (const char* name :
+       {"SELF_HEAL_ALERTNAME", "SELF_HEAL_INSTANCE", "SELF_HEAL_FINGERPRINT", "SELF_HEAL_ATTEMPT",
+        "SELF_HEAL_HANDLER", "SELF_HEAL_STATUS", "SELF_HEAL_STARTS_AT"}) {
+    EXPECT_NE(Env(r, name), "<absent>") << name;
+  }
+  EXPECT_EQ(Env(r, "SELF_HEAL_LABEL_ZZ"), "last label");  // labels before annotations
+  EXPECT_EQ(Env(r, "SELF_HEAL_ANNOTATION_N100"), std::string(65536, 'x'));
+  EXPECT_EQ(Env(r, "SELF_HEAL_ANNOTATION_N227"), "<absent>");
+  int set = 0;
+  for (const auto& [name, value] : r.environment) set += name.starts_with("SELF_HEAL_ANNOTATION_");
+  EXPECT_EQ(Env(r, "SELF_HEAL_OMITTED"), std::to_string(128 - set + 1));  // + SELF_HEAL_ALERT_JSON
+  EXPECT_GE(set, 3);
+}
+
+TEST(LaunchRequestTest, ASmallerVariableAfterOneLeftOutIsStillSet) {
+  Alert a = SampleAlert();
+  a.annotations.clear();
+  for (int i = 0; i < 4; ++i) a.annotations["big" + std::to_string(i)] = std::string(65536, 'x');
+  a.annotations["small"] = "fits";
+  LaunchRequest r = BuildLaunchRequest(a, SampleHandler(), 1);
+  EXPECT_EQ(Env(r, "SELF_HEAL_ANNOTATION_BIG3"), "<absent>");  // the budget is spent by then
+  EXPECT_EQ(Env(r, "SELF_HEAL_ANNOTATION_SMALL"), "fits");
+}
+
+}  // namespace
+}  // namespace selfheal
