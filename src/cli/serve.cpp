@@ -177,7 +177,7 @@ int RunServe(const Args& args) {
   WebhookService service(config, *request_store.store, &launcher, journal, clock);
   service.SetResultRecorder({SelfPath(), "record-result", "--config-dir", args.config_dir,
                              "--state-dir", args.state_dir});
-  service.SetResultStore(request_store.value().get());
+  service.SetResultStore(request_store.store.get());
   service.SetDeliveryWake(DeliveryRequestPath(args.state_dir));
   service.SetOnStateChanged([&] { state_changed = true; });
   auto server = HttpServer::Start(
