@@ -30,6 +30,8 @@ std::string_view MessageId(EventType type) {
       return "9782b2831f8c463d80c794b282174bb0";
     case EventType::kConfigReloaded:
       return "3f0973eb6345439f8f01a769a88c177f";
+    case EventType::kLaunchUnknown:
+      return "552fe17f76fa4b079ca8ce0ccc73362e";
   }
   return "00000000000000000000000000000000";
 }
