@@ -60,8 +60,8 @@ AuditEvent LaunchUnknownEvent(const Alert& alert, const Decision& decision,
 
 // A webhook the service answered with `http_status` without acting on it, in the
 // shape of every rejection (http/rejection.h): `reason` is a short stable code
-// (malformed-payload, store-unavailable), `error` the detail, escaped here. Priority
-// err for a 5xx, warning otherwise.
+// (malformed-payload, store-unavailable, systemd-timeout), `error` the detail, escaped here.
+// Priority err for a 5xx, warning otherwise.
 AuditEvent RejectionEvent(const WebhookRequest& request, int http_status, std::string_view reason,
                           const std::string& error);
 
