@@ -57,14 +57,14 @@ void KeepRefreshing(SystemdLauncher& systemd, const std::string& marker, bool ac
     journal.Write(e);
   }
   if (active) {
-    Status armed = systemd.StartTimer(kResendTimer, interval);
+    Status armed = systemd.StartTimer(kResendTimer, interval, DeadlineIn(kSystemdPatience));
     if (armed.ok() || armed.error().code == Errc::kConflict) return;  // armed before
     journal.Write(DeliveryError("Failed to start " + std::string(kResendTimer) + ": " +
                                 armed.error().message +
                                 "; active escalations are re-sent only at the next delivery."));
     return;
   }
-  Status stopped = systemd.Stop(kResendTimer);
+  Status stopped = systemd.Stop(kResendTimer, DeadlineIn(kSystemdPatience));
   if (stopped.ok() || stopped.error().code == Errc::kNotFound) return;
   AuditEvent e = DeliveryError("Failed to stop " + std::string(kResendTimer) + ": " +
                                stopped.error().message + "; it starts the deliverer for nothing.");
@@ -114,7 +114,8 @@ int RunDeliverEscalations(const Args& args) {
   std::function<Status(const Escalation&)> start_command;
   if (!server.escalate_exec.empty()) {
     start_command = [&](const Escalation& e) {
-      return systemd.Start(BuildEscalationCommand(e, server.escalate_exec));
+      return systemd.Start(BuildEscalationCommand(e, server.escalate_exec),
+                           DeadlineIn(kSystemdPatience));
     };
   }
   // A round that failed for one Alertmanager is retried for all: those that took it

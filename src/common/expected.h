@@ -16,6 +16,7 @@ enum class Errc {
   kNotFound,      // the thing asked for does not exist
   kConflict,      // the thing exists already (e.g. a unit of that name is active)
   kUnavailable,   // a dependency is briefly unavailable; a retry may help (HTTP 503)
+  kTimedOut,      // a dependency did not answer in time: what it did is unknown (HTTP 503)
   kInternal,      // a bug or an environment we cannot work in
 };
 

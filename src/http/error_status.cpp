@@ -12,6 +12,7 @@ int StatusFor(Errc code) {
     case Errc::kConflict:
       return 409;
     case Errc::kUnavailable:
+    case Errc::kTimedOut:
       return 503;
     case Errc::kInternal:
       return 500;

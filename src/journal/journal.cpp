@@ -32,6 +32,8 @@ std::string_view MessageId(EventType type) {
       return "3f0973eb6345439f8f01a769a88c177f";
     case EventType::kSocketFailed:
       return "b7e372019ff64653b9a944c7928f6000";
+    case EventType::kLaunchUnknown:
+      return "552fe17f76fa4b079ca8ce0ccc73362e";
   }
   return "00000000000000000000000000000000";
 }

@@ -24,6 +24,7 @@ enum class EventType {
   kWebhookReceived,  // a valid webhook, before its alerts are decided
   kConfigReloaded,   // `systemctl reload`: the configuration applied or refused
   kSocketFailed,     // self-heal.socket failed, and whether it listens again
+  kLaunchUnknown,    // systemd did not answer a start in time: it may still start the unit
 };
 
 // The fixed MESSAGE_ID (32 lowercase hex) of each event type; see self-heal.catalog.

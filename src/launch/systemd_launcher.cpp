@@ -6,6 +6,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -148,33 +149,69 @@ int AppendProperties(sd_bus_message* m, const LaunchRequest& req) {
 
 std::string Errno(int r) { return std::strerror(r < 0 ? -r : r); }
 
+// What is left until `deadline`, in sd-bus's microseconds; 0 once it has passed (never
+// handed to sd-bus, for which 0 means its default of 25 s).
+uint64_t MicrosUntil(Deadline deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
+  return left > 0 ? static_cast<uint64_t>(left) : 0;
+}
+
+std::string Millis(uint64_t micros) { return std::to_string(micros / 1000) + " ms"; }
+
 }  // namespace
 
-SystemdLauncher::~SystemdLauncher() {
-  if (bus_) sd_bus_flush_close_unref(bus_);
+SystemdLauncher::~SystemdLauncher() { Drop(); }
+
+void SystemdLauncher::Drop() {
+  if (bus_) bus_ = sd_bus_close_unref(bus_);
 }
 
-Status SystemdLauncher::Connect() {
-  if (bus_ && sd_bus_is_open(bus_) > 0) return Ok();
-  if (bus_) bus_ = sd_bus_flush_close_unref(bus_);
-  sd_bus* bus = nullptr;
-  int r = sd_bus_new(&bus);
-  if (r >= 0) r = sd_bus_set_address(bus, "unix:path=/run/systemd/private");
-  if (r >= 0) r = sd_bus_start(bus);
-  if (r < 0) {
-    sd_bus_unref(bus);
-    bus = nullptr;
-    r = sd_bus_open_system(&bus);
+Status SystemdLauncher::Connect(Deadline deadline) {
+  if (bus_ && sd_bus_is_open(bus_) <= 0) Drop();
+  if (!bus_) {
+    sd_bus* bus = nullptr;
+    int r = sd_bus_new(&bus);
+    if (r >= 0) r = sd_bus_set_address(bus, "unix:path=/run/systemd/private");
+    if (r >= 0) r = sd_bus_start(bus);
     if (r < 0) {
-      return Error{Errc::kUnavailable,
-                   "cannot connect to systemd (/run/systemd/private, system bus): " + Errno(r)};
+      sd_bus_unref(bus);
+      bus = nullptr;
+      r = sd_bus_open_system(&bus);
+      if (r < 0) {
+        return Error{Errc::kUnavailable,
+                     "cannot connect to systemd (/run/systemd/private, system bus): " + Errno(r)};
+      }
+    }
+    bus_ = bus;
+  }
+  // sd_bus_start only began the handshake (and, on the system bus, Hello). A stopped
+  // systemd accepts the socket and never answers it; sd_bus_call would wait for the
+  // handshake up to sd-bus's auth timeout, regardless of the call's own timeout.
+  const uint64_t allowed = MicrosUntil(deadline);
+  for (;;) {
+    int r = sd_bus_is_ready(bus_);
+    if (r > 0) return Ok();
+    if (r == 0) r = sd_bus_process(bus_, nullptr);
+    if (r > 0) continue;
+    if (r == 0) {
+      const uint64_t left = MicrosUntil(deadline);
+      if (left == 0) {
+        Drop();
+        return Error{Errc::kTimedOut,
+                     "systemd did not answer the connection within " + Millis(allowed)};
+      }
+      r = sd_bus_wait(bus_, left);
+    }
+    if (r < 0) {
+      Drop();
+      return Error{Errc::kUnavailable, "cannot connect to systemd: " + Errno(r)};
     }
   }
-  bus_ = bus;
-  return Ok();
 }
 
-Status SystemdLauncher::Start(const LaunchRequest& request) {
+Status SystemdLauncher::Start(const LaunchRequest& request, Deadline deadline) {
   if (request.argv.empty() || request.argv.front().empty() || request.argv.front()[0] != '/') {
     return Error{Errc::kInvalidInput, "handler command must start with an absolute path"};
   }
@@ -186,7 +223,10 @@ Status SystemdLauncher::Start(const LaunchRequest& request) {
       return Error{Errc::kInvalidInput, "User=" + request.user + " does not exist on this host"};
     }
   }
-  if (Status connected = Connect(); !connected.ok()) return connected;
+  if (Status connected = Connect(deadline); !connected.ok()) {
+    // Nothing was sent: whatever the reason, systemd will not start this unit.
+    return Error{Errc::kUnavailable, connected.error().message + "; the start was not sent"};
+  }
 
   sd_bus_message* m = nullptr;
   int r = sd_bus_message_new_method_call(bus_, &m, "org.freedesktop.systemd1",
@@ -202,13 +242,18 @@ Status SystemdLauncher::Start(const LaunchRequest& request) {
     return Error{Errc::kInvalidInput,
                  "cannot build the start request for " + request.unit_name + ": " + Errno(r)};
   }
-  return Call(m, request.unit_name);
+  return Call(m, request.unit_name, deadline);
 }
 
-Status SystemdLauncher::Call(sd_bus_message* m, const std::string& unit_name) {
+Status SystemdLauncher::Call(sd_bus_message* m, const std::string& unit_name, Deadline deadline) {
+  const uint64_t left = MicrosUntil(deadline);
+  if (left == 0) {
+    sd_bus_message_unref(m);
+    return Error{Errc::kUnavailable, "no time left to ask systemd about " + unit_name};
+  }
   sd_bus_error error = SD_BUS_ERROR_NULL;
   sd_bus_message* reply = nullptr;
-  int r = sd_bus_call(bus_, m, 10 * 1000 * 1000, &error, &reply);
+  int r = sd_bus_call(bus_, m, left, &error, &reply);
   sd_bus_message_unref(m);
   sd_bus_message_unref(reply);
   if (r >= 0) {
@@ -218,19 +263,23 @@ Status SystemdLauncher::Call(sd_bus_message* m, const std::string& unit_name) {
   std::string name = error.name ? error.name : "";
   std::string message = error.message ? error.message : Errno(r);
   sd_bus_error_free(&error);
+  if (r == -ETIMEDOUT || name == "org.freedesktop.DBus.Error.NoReply") {
+    // The request was sent: systemd may act on it once it runs again. A reply that
+    // comes later must not be taken for the next call's, so the connection goes.
+    Drop();
+    return Error{Errc::kTimedOut,
+                 "systemd did not answer about " + unit_name + " within " + Millis(left)};
+  }
   if (name == "org.freedesktop.systemd1.UnitExists") return Error{Errc::kConflict, message};
   if (name == "org.freedesktop.systemd1.NoSuchUnit") return Error{Errc::kNotFound, message};
   if (name == "org.freedesktop.DBus.Error.InvalidArgs") return Error{Errc::kInvalidInput, message};
-  if (name.empty() || name == "org.freedesktop.DBus.Error.NoReply" ||
-      name == "org.freedesktop.DBus.Error.Disconnected" ||
-      name == "org.freedesktop.DBus.Error.Timeout") {
-    bus_ = sd_bus_flush_close_unref(bus_);
-  }
+  if (name.rfind("org.freedesktop.systemd1.", 0) != 0) Drop();  // not systemd's own answer
   return Error{Errc::kUnavailable, "systemd refused " + unit_name + ": " + message};
 }
 
-Status SystemdLauncher::StartTimer(const std::string& timer_name, Duration after_inactive) {
-  if (Status connected = Connect(); !connected.ok()) return connected;
+Status SystemdLauncher::StartTimer(const std::string& timer_name, Duration after_inactive,
+                                   Deadline deadline) {
+  if (Status connected = Connect(deadline); !connected.ok()) return connected;
   const auto usec = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(after_inactive).count());
   const std::string description = "self-heal: " + timer_name;
@@ -263,11 +312,11 @@ Status SystemdLauncher::StartTimer(const std::string& timer_name, Duration after
     return Error{Errc::kInvalidInput,
                  "cannot build the start request for " + timer_name + ": " + Errno(r)};
   }
-  return Call(m, timer_name);
+  return Call(m, timer_name, deadline);
 }
 
-Status SystemdLauncher::Stop(const std::string& unit_name) {
-  if (Status connected = Connect(); !connected.ok()) return connected;
+Status SystemdLauncher::Stop(const std::string& unit_name, Deadline deadline) {
+  if (Status connected = Connect(deadline); !connected.ok()) return connected;
   sd_bus_message* m = nullptr;
   int r = sd_bus_message_new_method_call(bus_, &m, "org.freedesktop.systemd1",
                                          "/org/freedesktop/systemd1",
@@ -278,24 +327,26 @@ Status SystemdLauncher::Stop(const std::string& unit_name) {
     return Error{Errc::kInvalidInput,
                  "cannot build the stop request for " + unit_name + ": " + Errno(r)};
   }
-  return Call(m, unit_name);
+  return Call(m, unit_name, deadline);
 }
 
-Expected<bool> SystemdLauncher::Exists(const std::string& unit_name) {
-  if (Status connected = Connect(); !connected.ok()) return connected.error();
-  sd_bus_error error = SD_BUS_ERROR_NULL;
-  sd_bus_message* reply = nullptr;
-  int r = sd_bus_call_method(bus_, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                             "org.freedesktop.systemd1.Manager", "GetUnit", &error, &reply, "s",
-                             unit_name.c_str());
-  sd_bus_message_unref(reply);
-  std::string name = error.name ? error.name : "";
-  std::string message = error.message ? error.message : Errno(r);
-  sd_bus_error_free(&error);
-  if (r >= 0) return true;
-  if (name == "org.freedesktop.systemd1.NoSuchUnit") return false;
-  bus_ = sd_bus_flush_close_unref(bus_);
-  return Error{Errc::kUnavailable, "cannot ask systemd about " + unit_name + ": " + message};
+Expected<bool> SystemdLauncher::Exists(const std::string& unit_name, Deadline deadline) {
+  if (Status connected = Connect(deadline); !connected.ok()) return connected.error();
+  sd_bus_message* m = nullptr;
+  int r = sd_bus_message_new_method_call(bus_, &m, "org.freedesktop.systemd1",
+                                         "/org/freedesktop/systemd1",
+                                         "org.freedesktop.systemd1.Manager", "GetUnit");
+  if (r >= 0) r = sd_bus_message_append(m, "s", unit_name.c_str());
+  if (r < 0) {
+    sd_bus_message_unref(m);
+    return Error{Errc::kInternal, "cannot build the question about " + unit_name + ": " + Errno(r)};
+  }
+  Status asked = Call(m, unit_name, deadline);
+  if (asked.ok()) return true;
+  if (asked.error().code == Errc::kNotFound) return false;
+  if (asked.error().code == Errc::kTimedOut) return asked.error();
+  return Error{Errc::kUnavailable,
+               "cannot ask systemd about " + unit_name + ": " + asked.error().message};
 }
 
 }  // namespace selfheal

@@ -119,6 +119,20 @@ AuditEvent LaunchFailedEvent(const Alert& alert, const Decision& decision,
   return e;
 }
 
+AuditEvent LaunchUnknownEvent(const Alert& alert, const Decision& decision,
+                              const std::string& remote, const std::string& unit,
+                              const std::string& error) {
+  AuditEvent e = LaunchFailedEvent(alert, decision, remote, unit, error, /*retried=*/true);
+  e.type = EventType::kLaunchUnknown;
+  e.message = "systemd did not answer the start of " + unit + " for '" +
+              EscapeForLog(alert.alertname(), 80) + "' on '" + EscapeForLog(alert.instance(), 80) +
+              "' in time (" + EscapeForLog(error, 300) + "): it may still start it. Attempt " +
+              std::to_string(decision.attempt) +
+              " stays recorded as running; answered 503, and Alertmanager's retry asks systemd "
+              "whether the unit exists instead of starting it again";
+  return e;
+}
+
 std::vector<AuditEvent> ReceivedEvents(const Webhook& webhook, const std::string& remote) {
   size_t firing = 0;
   for (const Alert& a : webhook.alerts) firing += a.status == AlertStatus::kFiring;

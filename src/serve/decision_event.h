@@ -48,10 +48,20 @@ AuditEvent LaunchFailedEvent(const Alert& alert, const Decision& decision,
                              const std::string& remote, const std::string& unit,
                              const std::string& error, bool retried);
 
+// systemd was asked to start the handler's unit and did not answer by the request's
+// deadline (priority err): it may still start it. The attempt stays recorded as a
+// running run, the request is answered 503, and Alertmanager's retry asks systemd
+// whether the unit exists rather than starting it again. Like a retried
+// LaunchFailedEvent it carries no DECISION (the retry's entry says what became of it),
+// but ATTEMPT, UNIT and ERROR.
+AuditEvent LaunchUnknownEvent(const Alert& alert, const Decision& decision,
+                              const std::string& remote, const std::string& unit,
+                              const std::string& error);
+
 // A webhook the service answered with `http_status` without acting on it, in the
 // shape of every rejection (http/rejection.h): `reason` is a short stable code
-// (malformed-payload, store-unavailable), `error` the detail, escaped here. Priority
-// err for a 5xx, warning otherwise.
+// (malformed-payload, store-unavailable, systemd-timeout), `error` the detail, escaped here.
+// Priority err for a 5xx, warning otherwise.
 AuditEvent RejectionEvent(const WebhookRequest& request, int http_status, std::string_view reason,
                           const std::string& error);
 

@@ -4,7 +4,9 @@
 // transaction: no crash can leave a breaker marked escalated with nobody told. When the
 // store or systemd fails part-way, the answer is 503: the alerts already decided were
 // recorded (their dedup keys make Alertmanager's retry harmless), and the ones not yet
-// decided get decided on the retry.
+// decided get decided on the retry. A start systemd did not answer in time is neither
+// taken back nor retried here: the attempt stays recorded as a running run, so the
+// retry finds out from systemd whether the unit exists instead of starting it again.
 #include "serve/webhook_service.h"
 
 #include <syslog.h>
@@ -81,18 +83,34 @@ EscalationFacts FactsFor(const Alert& alert, const Decision& d, const History& h
 
 }  // namespace
 
+namespace {
+
+// Asks systemd only while the request's deadline lasts: a call that timed out spent it,
+// so after one timeout nothing waits again.
+Expected<bool> UnitExists(Launcher& launcher, const std::string& unit, Deadline deadline) {
+  if (std::chrono::steady_clock::now() >= deadline) {
+    return Error{Errc::kTimedOut, "the request's " + FormatTimespan(kSystemdPatience) +
+                                      " for systemd were spent before asking about " + unit};
+  }
+  return launcher.Exists(unit, deadline);
+}
+
+}  // namespace
+
 // The store says a run is active when an attempt has no result yet. If systemd has
-// no such unit, that run never started (serve was killed between recording the
-// attempt and starting the unit): its attempt keeps counting, as a failure would,
-// but it no longer blocks, and the notification it came from was never answered,
-// so Alertmanager's retry of it is not a duplicate.
-void WebhookService::ForgetRunsThatNeverStarted(const Alert& alert, History& history,
-                                                const std::string& remote) {
-  if (!launcher_) return;
+// no such unit, that run never started: serve was killed between recording the
+// attempt and starting the unit, or systemd did not answer the start in time and never
+// took it. Its attempt keeps counting, as a failure would, but it no longer blocks,
+// and the notification it came from was never answered 2xx, so Alertmanager's retry
+// of it is not a duplicate. If systemd cannot say, the run stays active.
+Status WebhookService::ForgetRunsThatNeverStarted(const Alert& alert, History& history,
+                                                  const std::string& remote, Deadline deadline) {
+  if (!launcher_) return Ok();
   for (auto& [handler, key] : history.keys) {
     if (!key.run_active) continue;
     std::string unit = UnitNameFor(handler, alert.instance());
-    Expected<bool> exists = launcher_->Exists(unit);
+    Expected<bool> exists = UnitExists(*launcher_, unit, deadline);
+    if (!exists.ok() && exists.error().code == Errc::kTimedOut) return exists.error();
     if (!exists.ok() || exists.value()) continue;  // unknown: stay careful
     key.run_active = false;
     history.notification_round.reset();
@@ -100,7 +118,9 @@ void WebhookService::ForgetRunsThatNeverStarted(const Alert& alert, History& his
                  LOG_WARNING,
                  "An attempt of '" + handler + "' on '" + EscapeForLog(alert.instance(), 80) +
                      "' was recorded but " + unit +
-                     " never started (self-heal was stopped in between); it counts as failed.",
+                     " never started: no such unit and no result (self-heal was stopped "
+                     "before starting it, or systemd did not answer the start in time and "
+                     "never took it); it counts as failed.",
                  {{"HANDLER", handler},
                   {"INSTANCE", alert.instance()},
                   {"ALERTNAME", alert.alertname()},
@@ -109,32 +129,36 @@ void WebhookService::ForgetRunsThatNeverStarted(const Alert& alert, History& his
                   {"REMOTE", remote}}};
     journal_.Write(e);
   }
+  return Ok();
 }
 
 // systemd's unit of that name is the duplicate lock; it also covers a run the store
 // does not know about (state reset while it ran). Asked before the attempt is
 // recorded, so a duplicate costs no attempt and the journal shows one decision.
-// If systemd cannot be asked, Launch() finds out.
-void WebhookService::SkipIfUnitActive(const Alert& alert, Decision& decision) {
+// If systemd cannot be reached, Launch() finds out.
+Status WebhookService::SkipIfUnitActive(const Alert& alert, Decision& decision, Deadline deadline) {
   std::string unit = UnitNameFor(decision.handler->name, alert.instance());
-  Expected<bool> exists = launcher_->Exists(unit);
-  if (!exists.ok() || !exists.value()) return;
+  Expected<bool> exists = UnitExists(*launcher_, unit, deadline);
+  if (!exists.ok() && exists.error().code == Errc::kTimedOut) return exists.error();
+  if (!exists.ok() || !exists.value()) return Ok();
   decision.verdict = Verdict::kDuplicateRun;
   decision.attempt = 0;
   decision.reason = "unit " + unit + " is still active";
+  return Ok();
 }
 
 // Asks systemd for the unit, then journals the one decision entry of the alert, saying
 // what happened: launch, or duplicate-run when systemd already has a unit of that name
 // (it appeared after SkipIfUnitActive asked; the attempt is taken back), or the launch
-// systemd refused. Returns false when the request must be answered 503 (systemd
-// unavailable: the attempt is taken back and Alertmanager's retry decides again).
+// systemd refused. Returns false when the request must be answered 503: systemd
+// unavailable (the attempt is taken back and Alertmanager's retry decides again), or
+// no answer by `deadline` (the attempt stays: systemd may still start the unit).
 bool WebhookService::Launch(const Config& config, const Alert& alert, Decision& decision,
-                            const std::string& remote, TimePoint now) {
+                            const std::string& remote, TimePoint now, Deadline deadline) {
   LaunchRequest launch = BuildLaunchRequest(alert, *decision.handler, decision.attempt);
   launch.result_argv = result_argv_;
   if (!launch.result_argv.empty()) launch.result_argv.push_back(launch.unit_name);
-  Status started = launcher_->Start(launch);
+  Status started = launcher_->Start(launch, deadline);
   if (started.ok()) {
     journal_.Write(DecisionEvent(alert, decision, remote, launch.unit_name));
     return true;
@@ -146,6 +170,11 @@ bool WebhookService::Launch(const Config& config, const Alert& alert, Decision& 
                                      started.error().message, /*retried=*/false));
     RecordNeverRan(config, alert, decision, launch.unit_name, now);
     return true;
+  }
+  if (started.error().code == Errc::kTimedOut) {
+    journal_.Write(
+        LaunchUnknownEvent(alert, decision, remote, launch.unit_name, started.error().message));
+    return false;
   }
   Status cancelled = store_.CancelLaunch(alert, decision, now);
   if (started.error().code == Errc::kConflict && cancelled.ok()) {
@@ -188,6 +217,17 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
     journal_.Write(receipt);
   }
   const Config& config = *config_.load();  // one config for the whole request
+  const Deadline systemd_deadline = DeadlineIn(kSystemdPatience);
+  // systemd did not answer in time: this alert and those after it wait for the retry.
+  auto systemd_late = [&](const Alert& alert, const Error& error) {
+    const int status = StatusFor(error.code);
+    journal_.Write(RejectionEvent(request, status, "systemd-timeout",
+                                  error.message + "; '" + EscapeForLog(alert.alertname(), 80) +
+                                      "' on '" + EscapeForLog(alert.instance(), 80) +
+                                      "' and the alerts after it are decided on the retry"));
+    if (on_state_changed_) on_state_changed_();
+    return ErrorResponse(status, "systemd did not answer in time; retry");
+  };
   std::string decisions = "[";
   for (const Alert& alert : parsed.value().alerts) {
     TimePoint now = clock_.Now();
@@ -199,9 +239,17 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
                                     "state store unavailable: " + history.error().message));
       return ErrorResponse(status, "state store unavailable; retry");
     }
-    ForgetRunsThatNeverStarted(alert, history.value(), request.remote);
+    if (Status asked =
+            ForgetRunsThatNeverStarted(alert, history.value(), request.remote, systemd_deadline);
+        !asked.ok()) {
+      return systemd_late(alert, asked.error());
+    }
     Decision decision = Decide(alert, config, history.value(), now);
-    if (decision.verdict == Verdict::kLaunch && launcher_) SkipIfUnitActive(alert, decision);
+    if (decision.verdict == Verdict::kLaunch && launcher_) {
+      if (Status asked = SkipIfUnitActive(alert, decision, systemd_deadline); !asked.ok()) {
+        return systemd_late(alert, asked.error());
+      }
+    }
     std::optional<EscalationFacts> escalation;
     std::optional<Escalation> outbox_row;
     if (decision.escalate && decision.handler) {
@@ -233,7 +281,8 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
       return ErrorResponse(status, "state store unavailable; retry");
     }
     if (decision.verdict == Verdict::kLaunch && launcher_) {
-      if (!Launch(config, alert, decision, request.remote, now)) {
+      if (!Launch(config, alert, decision, request.remote, now, systemd_deadline)) {
+        if (on_state_changed_) on_state_changed_();
         return ErrorResponse(StatusFor(Errc::kUnavailable), "could not start the handler; retry");
       }
     } else {

@@ -29,7 +29,10 @@ class WebhookService {
 
   // 200 once every alert is decided, recorded and launched or skipped; 400 (nothing
   // done) for a malformed payload; 503 when the store or systemd is unavailable, so
-  // Alertmanager retries. Never a 2xx for an alert that was not recorded.
+  // Alertmanager retries. Never a 2xx for an alert that was not recorded. All of a
+  // request's questions to systemd share one deadline, kSystemdPatience from the
+  // start of the decisions: once it has passed (a call waited that long), systemd is
+  // not asked again and the alerts left are answered 503, however many there are.
   HttpResponse Handle(const WebhookRequest& request);
 
   // The command each handler unit runs, privileged, when it stops, to record its
@@ -56,10 +59,13 @@ class WebhookService {
   void UseConfig(const Config& config);
 
  private:
-  void ForgetRunsThatNeverStarted(const Alert& alert, History& history, const std::string& remote);
-  void SkipIfUnitActive(const Alert& alert, Decision& decision);
+  // Both fail only with Errc::kTimedOut: systemd did not answer by `deadline`, and the
+  // request ends 503 before this alert is recorded.
+  Status ForgetRunsThatNeverStarted(const Alert& alert, History& history, const std::string& remote,
+                                    Deadline deadline);
+  Status SkipIfUnitActive(const Alert& alert, Decision& decision, Deadline deadline);
   bool Launch(const Config& config, const Alert& alert, Decision& decision,
-              const std::string& remote, TimePoint now);
+              const std::string& remote, TimePoint now, Deadline deadline);
   void RecordNeverRan(const Config& config, const Alert& alert, const Decision& decision,
                       const std::string& unit, TimePoint now);
 

@@ -19,8 +19,15 @@ struct FakeClock : WallClock {
 };
 
 struct FakeLauncher : Launcher {
-  Status Start(const LaunchRequest& request) override {
+  Status Start(const LaunchRequest& request, Deadline deadline) override {
+    deadlines.push_back(deadline);
     if (unavailable) return Error{Errc::kUnavailable, "systemd is not reachable"};
+    if (not_answering) {
+      unanswered.push_back(request);
+      if (takes_unanswered) active.insert(request.unit_name);
+      return Error{Errc::kTimedOut,
+                   "systemd did not answer about " + request.unit_name + " within 3000 ms"};
+    }
     if (active.contains(request.unit_name)) {
       return Error{Errc::kConflict, "'" + request.unit_name + "' is active"};
     }
@@ -28,13 +35,27 @@ struct FakeLauncher : Launcher {
     started.push_back(request);
     return Ok();
   }
-  Expected<bool> Exists(const std::string& unit_name) override {
+  Expected<bool> Exists(const std::string& unit_name, Deadline deadline) override {
+    deadlines.push_back(deadline);
     if (unavailable) return Error{Errc::kUnavailable, "systemd is not reachable"};
+    if (not_answering) {
+      return Error{Errc::kTimedOut,
+                   "systemd did not answer about " + unit_name + " within 3000 ms"};
+    }
     return active.contains(unit_name);
   }
-  std::vector<LaunchRequest> started;
+  // Every start systemd took: answered, or sent while it did not answer and taken later.
+  size_t Launches() const { return started.size() + (takes_unanswered ? unanswered.size() : 0); }
+
+  std::vector<LaunchRequest> started;     // started and answered
+  std::vector<LaunchRequest> unanswered;  // sent while not_answering
+  std::vector<Deadline> deadlines;        // of every call, in order
   std::set<std::string> active;
   bool unavailable = false;
+  // Every call times out (systemd stopped or hung); a start sent meanwhile is taken
+  // once systemd runs again (the unit is then active) when takes_unanswered.
+  bool not_answering = false;
+  bool takes_unanswered = true;
 };
 
 struct RecordingJournal : JournalSink {

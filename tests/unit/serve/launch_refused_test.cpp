@@ -27,7 +27,7 @@ std::string Firing() {
 }
 
 struct RefusingLauncher : FakeLauncher {
-  Status Start(const LaunchRequest&) override {
+  Status Start(const LaunchRequest&, Deadline) override {
     return Error{Errc::kInvalidInput, "User=nosuchuser does not exist on this host"};
   }
 };

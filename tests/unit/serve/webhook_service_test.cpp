@@ -315,9 +315,9 @@ size_t DecisionEntries(const RecordingJournal& journal) {
 // A launcher whose Start answers `answer` once, as systemd might between GetUnit and
 // StartTransientUnit.
 struct AnsweringLauncher : FakeLauncher {
-  Status Start(const LaunchRequest& request) override {
+  Status Start(const LaunchRequest& request, Deadline deadline) override {
     if (answer) return Error{*answer, "systemd says no"};
-    return FakeLauncher::Start(request);
+    return FakeLauncher::Start(request, deadline);
   }
   std::optional<Errc> answer;
 };
@@ -354,9 +354,9 @@ TEST_F(WebhookServiceTest, OneDecisionEntryPerAlertWhateverSystemdAnswers) {
 
 TEST_F(WebhookServiceTest, TheLaunchEntryIsWrittenOnceSystemdTookTheUnit) {
   struct OrderCheckingLauncher : FakeLauncher {
-    Status Start(const LaunchRequest& request) override {
+    Status Start(const LaunchRequest& request, Deadline deadline) override {
       journaled_before = journal->events.size();
-      return FakeLauncher::Start(request);
+      return FakeLauncher::Start(request, deadline);
     }
     RecordingJournal* journal = nullptr;
     size_t journaled_before = 0;
