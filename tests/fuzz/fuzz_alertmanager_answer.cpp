@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -55,12 +56,16 @@ class ScriptedReceiver {
     answer_.assign(answer);
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Connections accepted so far: each Post() must have been one, or the input was
+  // never answered (a refused connect would pass every other check).
+  unsigned long accepted() const { return accepted_.load(); }
 
  private:
   void Serve() {
     for (;;) {
       int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd < 0) continue;
+      accepted_.fetch_add(1);
       timeval timeout{2, 0};
       setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
       setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
@@ -98,6 +103,7 @@ class ScriptedReceiver {
 
   int listen_fd_ = -1;
   int port_ = 0;
+  std::atomic<unsigned long> accepted_{0};
   std::mutex mu_;
   std::string answer_;
 };
@@ -108,7 +114,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static ScriptedReceiver* const receiver = new ScriptedReceiver();
   receiver->SetAnswer(std::string_view(reinterpret_cast<const char*>(data), size));
   selfheal::AlertmanagerClient client(receiver->url() + "/", std::chrono::seconds(3));
+  const unsigned long accepted_before = receiver->accepted();
   selfheal::Status status = client.Post(kPayload);
+  Check(receiver->accepted() == accepted_before + 1, "the answer was sent: one connection");
   if (status.ok()) return 0;
   const selfheal::Error& error = status.error();
   Check(error.code == selfheal::Errc::kUnavailable || error.code == selfheal::Errc::kInvalidInput,

@@ -1,9 +1,10 @@
 // libFuzzer entry point for what `self-heal record-result UNIT` reads from outside:
 // the unit name (argv) and the environment systemd and the handler unit give it
 // (SERVICE_RESULT, EXIT_CODE, EXIT_STATUS, INVOCATION_ID, SELF_HEAL_*, the alert
-// JSON). The input is those ten strings separated by NUL bytes (neither argv nor the
-// environment can hold one), in RecordResultInputs' order, alert JSON last; then a
-// byte choosing what the store reports. A unit of "=" stands for the unit name
+// JSON). The input is a byte choosing what the store reports, then ten strings
+// separated by NUL bytes (neither argv nor the environment can hold one): unit,
+// handler, instance, invocation id, SERVICE_RESULT, EXIT_CODE, EXIT_STATUS, alertname,
+// fingerprint and, last, the alert JSON. A unit of "=" stands for the unit name
 // derived from the handler and instance, so the fuzzer gets past the forgery check.
 // The result goes through RunResultOf, CheckUnitOfHandler, AlertOfRun and
 // ResultService::Record on a store that records nothing but answers as told.
