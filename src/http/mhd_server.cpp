@@ -11,13 +11,8 @@
 //   being read), so a chunked body that grows past the limit is read on and dropped
 //   until it ends, then answered 413; past kMaxDiscardBytes more the connection is
 //   simply closed.
-// - Slow or stuck clients never block a good one (http/connection_deadlines.h,
-//   carried out by http/connection_watchdog.h): each connection has a deadline on
-//   total time for its headers and for its body; when the table is full, the
-//   connection waiting longest for its headers is dropped for a newcomer, so
-//   libmicrohttpd never reaches its own limit (where it would stop accepting). Only
-//   bodies hold a slot of MaxConnections=: a request with every slot taken by bodies
-//   younger than kBodyGrace is answered 503 + Retry-After (which Alertmanager retries).
+// - Slow or stuck clients (http/connection_deadlines.h, connection_watchdog.h): only
+//   bodies hold a slot of MaxConnections=; with all held by young bodies, 503.
 // - Every rejected request gets one journal entry (http/rejection.h): from Reject()
 //   here, for what our checks and the callback's failures answer, and from
 //   OwnAnswerJournal (http/mhd_own_answers.h) for what libmicrohttpd answers or drops
@@ -149,14 +144,13 @@ class MhdServer final : public HttpServer {
 Status MhdServer::Run(int listen_fd) {
   const auto timeout_s =
       std::chrono::duration_cast<std::chrono::seconds>(options_.request_timeout).count();
-  // A second past our deadlines (on total time, so never later than this idle one):
-  // libmicrohttpd's own timeout is only the backstop for a connection we do not track.
+  // A second past our deadlines on total time: only a backstop for untracked ones.
   const unsigned timeout = static_cast<unsigned>(std::clamp<long long>(timeout_s, 1, 86400)) + 1;
   const unsigned mhd_limit = MhdConnectionLimit(PolicyFor(options_));
   try {
     watchdog_.Start();
   } catch (const std::exception& e) {
-    return Error{Errc::kInternal, std::string("cannot start the connection watchdog: ") + e.what()};
+    return Error{Errc::kInternal, std::string("cannot start the watchdog: ") + e.what()};
   }
   // MHD_USE_ERROR_LOG: its messages go to OnLog only (never to stderr), which keeps
   // the statuses of the answers libmicrohttpd gives by itself.

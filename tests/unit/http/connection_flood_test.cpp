@@ -193,6 +193,36 @@ TEST(ConnectionFloodTest, EightySlowHeadersLetHealthAndWebhooksThrough) {
   }
 }
 
+// With Auth=, a body without valid credentials is refused before a byte of it is read,
+// so it never takes a slot: slow bodies need the secret.
+TEST(ConnectionFloodTest, WithAuthABodyWithoutCredentialsIsRefusedAtItsHeaders) {
+  RecordingJournal journal;
+  RecordingCallback callback;
+  ServerOptions options;
+  options.max_connections = 1;
+  options.auth = AuthKind::kBearer;
+  options.auth_secret = "s3cret";
+  RunningServer s = StartServer(options, callback.AsCallback(), journal);
+  ASSERT_TRUE(s.server);
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 5; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(s.port));
+    ASSERT_TRUE(
+        slow.back()->Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          "Content-Length: 1000\r\n\r\n"));  // headers only: no body byte
+    auto r = slow.back()->ReadResponse(std::chrono::seconds(1));
+    ASSERT_TRUE(r) << "connection " << i;
+    EXPECT_EQ(r->status, 401);
+  }
+
+  Timed post = TimedRequest(s.port,
+                            "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\n"
+                            "Content-Type: application/json\r\nContent-Length: " +
+                                std::to_string(kPayload.size()) + "\r\n\r\n" + kPayload);
+  EXPECT_EQ(post.status, 200);
+  EXPECT_EQ(callback.Seen().size(), 1u);
+}
+
 TEST(ConnectionFloodTest, DropsHeadersThatTrickleInPastTheDeadline) {
   RecordingJournal journal;
   RecordingCallback callback;
