@@ -16,12 +16,6 @@ namespace {
 
 constexpr size_t kMaxPendingAnswers = 64;  // libmicrohttpd answers not yet matched
 
-ConnectionState* StateOf(MHD_Connection* connection) {
-  const MHD_ConnectionInfo* info =
-      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-  return info != nullptr ? static_cast<ConnectionState*>(info->socket_context) : nullptr;
-}
-
 struct Refusal {
   const char* reason;
   std::string error;
@@ -56,6 +50,12 @@ Refusal MhdRefusal(unsigned status) {
 }
 
 }  // namespace
+
+ConnectionState* StateOf(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info =
+      MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info != nullptr ? static_cast<ConnectionState*>(info->socket_context) : nullptr;
+}
 
 std::string RemoteOf(MHD_Connection* connection) {
   const MHD_ConnectionInfo* info =
@@ -95,7 +95,8 @@ void OwnAnswerJournal::ConnectionClosed(ConnectionState& state) {
   }
   // Has the client sent something that never became a request we saw? Connections
   // whose counters the kernel does not give (not TCP) are never journaled from here.
-  std::optional<TcpCounters> counters = state.in_request ? std::nullopt : ReadTcpCounters(state.fd);
+  const bool unjournaled = state.in_request || state.dropped;
+  std::optional<TcpCounters> counters = unjournaled ? std::nullopt : ReadTcpCounters(state.fd);
   if (counters) {
     // After the last request we saw ended, at most a FIN was written by an idle close.
     const bool answered = counters->bytes_written > state.written + 1;
@@ -148,6 +149,7 @@ void OwnAnswerJournal::RequestEnded(MHD_Connection* connection,
     state->since = ++tick_;
   }
   if (!request || request->answered) return;
+  if (state != nullptr && state->dropped) return;  // the watchdog's entry says why
 
   RequestRejection rejection;
   rejection.remote = state != nullptr ? state->remote : RemoteOf(connection);

@@ -21,6 +21,7 @@
 
 #include <microhttpd.h>
 
+#include <atomic>
 #include <cstdarg>
 #include <cstddef>
 #include <cstdint>
@@ -42,7 +43,8 @@ inline constexpr size_t kConnectionMemoryBytes = 32 * 1024;
 std::string RemoteOf(MHD_Connection* connection);
 
 // Per connection (libmicrohttpd's socket context), from NOTIFY_CONNECTION STARTED to
-// CLOSED; touched on the server thread only, except `since` (under the journal's mutex).
+// CLOSED; touched on the server thread only, except `since` (under the journal's mutex)
+// and `dropped`.
 struct ConnectionState {
   int fd = -1;
   std::string remote;
@@ -50,7 +52,13 @@ struct ConnectionState {
   unsigned requests = 0;    // request lines libmicrohttpd parsed (URI callbacks)
   bool in_request = false;  // from the URI callback to NOTIFY_COMPLETED
   uint64_t written = 0;     // TcpCounters::bytes_written when the last request ended
+  // Set by the connection watchdog, from any thread, when it drops the connection; its
+  // entry is the watchdog's, so none is written here for how it ends.
+  std::atomic<bool> dropped{false};
 };
+
+// The ConnectionState of `connection`, or null when it has none (out of memory).
+ConnectionState* StateOf(MHD_Connection* connection);
 
 // What the server knows of a request when libmicrohttpd says it ended.
 struct EndedRequest {

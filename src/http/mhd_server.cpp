@@ -11,11 +11,8 @@
 //   being read), so a chunked body that grows past the limit is read on and dropped
 //   until it ends, then answered 413; past kMaxDiscardBytes more the connection is
 //   simply closed.
-// - libmicrohttpd's own connection limit is set above max_connections, so that a
-//   request over capacity still has its headers read and gets 503 + Retry-After (which
-//   Alertmanager retries) instead of a silent close. At libmicrohttpd's own limit it
-//   stops accepting (with an ITC it takes the listening socket out of its epoll set),
-//   and further connections wait in the kernel's backlog.
+// - Slow or stuck clients (http/connection_deadlines.h, connection_watchdog.h): only
+//   bodies hold a slot of MaxConnections=; with all held by young bodies, 503.
 // - Every rejected request gets one journal entry (http/rejection.h): from Reject()
 //   here, for what our checks and the callback's failures answer, and from
 //   OwnAnswerJournal (http/mhd_own_answers.h) for what libmicrohttpd answers or drops
@@ -40,6 +37,8 @@
 
 #include "common/text.h"
 #include "http/connection_count.h"
+#include "http/connection_deadlines.h"
+#include "http/connection_watchdog.h"
 #include "http/mhd_own_answers.h"
 #include "http/rejection.h"
 #include "http/request_checks.h"
@@ -49,7 +48,6 @@ namespace selfheal {
 
 namespace {
 
-constexpr unsigned kConnectionsBeyondLimit = 16;    // answered 503, not dropped
 constexpr uint64_t kMaxDiscardBytes = 1024 * 1024;  // of a chunked body over the limit
 constexpr const char* kJson = "application/json";
 
@@ -94,7 +92,8 @@ class MhdServer final : public HttpServer {
       : options_(options),
         callback_(std::move(callback)),
         journal_(journal),
-        own_answers_(journal) {}
+        own_answers_(journal),
+        watchdog_(PolicyFor(options), journal) {}
 
   ~MhdServer() override {
     // With MHD_USE_ITC, stopping signals the thread instead of shutdown()ing the
@@ -139,13 +138,20 @@ class MhdServer final : public HttpServer {
   ConnectionCount connections_;
 
   OwnAnswerJournal own_answers_;  // touched on the server thread (its own mutex inside)
+  ConnectionWatchdog watchdog_;   // its own thread and mutex; outlives the daemon
 };
 
 Status MhdServer::Run(int listen_fd) {
   const auto timeout_s =
       std::chrono::duration_cast<std::chrono::seconds>(options_.request_timeout).count();
-  const unsigned timeout = static_cast<unsigned>(std::clamp<long long>(timeout_s, 1, 86400));
-  const unsigned mhd_limit = options_.max_connections + kConnectionsBeyondLimit;
+  // A second past our deadlines on total time: only a backstop for untracked ones.
+  const unsigned timeout = static_cast<unsigned>(std::clamp<long long>(timeout_s, 1, 86400)) + 1;
+  const unsigned mhd_limit = MhdConnectionLimit(PolicyFor(options_));
+  try {
+    watchdog_.Start();
+  } catch (const std::exception& e) {
+    return Error{Errc::kInternal, std::string("cannot start the watchdog: ") + e.what()};
+  }
   // MHD_USE_ERROR_LOG: its messages go to OnLog only (never to stderr), which keeps
   // the statuses of the answers libmicrohttpd gives by itself.
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
@@ -217,7 +223,9 @@ void MhdServer::OnCompleted(void* cls, MHD_Connection* connection, void** reques
       ended = EndedRequest{request->stage == Stage::kAnswered, request->method, request->uri,
                            request->too_large};
     }
-    static_cast<MhdServer*>(cls)->own_answers_.RequestEnded(connection, ended, code);
+    auto* self = static_cast<MhdServer*>(cls);
+    self->own_answers_.RequestEnded(connection, ended, code);
+    if (ConnectionState* state = StateOf(connection)) self->watchdog_.RequestEnded(*state);
   } catch (...) {
   }
   delete request;
@@ -228,7 +236,9 @@ void MhdServer::OnConnection(void* cls, MHD_Connection* connection, void** socke
   auto* self = static_cast<MhdServer*>(cls);
   if (code == MHD_CONNECTION_NOTIFY_STARTED) {
     try {
-      *socket_context = self->own_answers_.ConnectionStarted(connection);
+      ConnectionState* state = self->own_answers_.ConnectionStarted(connection);
+      *socket_context = state;
+      if (state != nullptr) self->watchdog_.Opened(*state);
     } catch (...) {
     }
   } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
@@ -236,6 +246,7 @@ void MhdServer::OnConnection(void* cls, MHD_Connection* connection, void** socke
     *socket_context = nullptr;
     if (state != nullptr) {
       try {
+        self->watchdog_.Closed(*state);  // first: it may shut the fd down until then
         self->own_answers_.ConnectionClosed(*state);
       } catch (...) {
       }
@@ -280,8 +291,12 @@ MHD_Result MhdServer::CheckHeaders(MHD_Connection* connection, std::string_view 
   HeadVerdict verdict = CheckRequestHead(
       {url, method, HeaderOf(connection, MHD_HTTP_HEADER_AUTHORIZATION),
        HeaderOf(connection, MHD_HTTP_HEADER_CONTENT_TYPE), ContentLengthsOf(connection),
-       HeaderOf(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING), connections_.Open()},
+       HeaderOf(connection, MHD_HTTP_HEADER_TRANSFER_ENCODING)},
       options_);
+  if (verdict.action == HeadVerdict::Action::kReadBody &&
+      !watchdog_.AdmitBody(StateOf(connection))) {
+    verdict = OverCapacity(options_.max_connections);
+  }
   switch (verdict.action) {
     case HeadVerdict::Action::kHealthy:
       return Send(connection, request, MHD_HTTP_OK, "{\"status\":\"ok\"}", {}, false);

@@ -26,4 +26,15 @@ AuditEvent RequestRejectedEvent(const RequestRejection& r) {
   return e;
 }
 
+AuditEvent DroppedConnectionsEvent(const std::string& reason, unsigned count, Duration window) {
+  AuditEvent e;
+  e.type = EventType::kRequestRejected;
+  e.priority = LOG_WARNING;
+  e.message = "Dropped " + std::to_string(count) + " more connection" + (count == 1 ? "" : "s") +
+              " (" + reason + ") in the last " + FormatTimespan(window) +
+              " without an entry each, skipping.";
+  e.fields = {{"REASON", reason}, {"COUNT", std::to_string(count)}};
+  return e;
+}
+
 }  // namespace selfheal

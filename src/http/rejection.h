@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/time.h"
 #include "journal/journal.h"
 
 namespace selfheal {
@@ -24,5 +25,11 @@ struct RequestRejection {
 // HTTP_PATH when known. Priority LOG_ERR for a 5xx answer, LOG_WARNING otherwise.
 // Method and path are escaped (EscapeForLog) in the message and the fields.
 AuditEvent RequestRejectedEvent(const RequestRejection& rejection);
+
+// EventType::kRequestRejected for `count` dropped connections that got no entry of
+// their own (http/drop_throttle.h): MESSAGE "Dropped 120 more connections
+// (headers-deadline) in the last 10s without an entry each, skipping."; fields REASON
+// and COUNT (the metrics count it `count` times). LOG_WARNING.
+AuditEvent DroppedConnectionsEvent(const std::string& reason, unsigned count, Duration window);
 
 }  // namespace selfheal

@@ -77,13 +77,14 @@ std::string ConflictingContentLength(const std::vector<std::string_view>& values
 
 }  // namespace
 
+HeadVerdict OverCapacity(unsigned body_slots) {
+  return Refuse(
+      MHD_HTTP_SERVICE_UNAVAILABLE, "over-capacity",
+      "over capacity (all " + std::to_string(body_slots) + " body slots of MaxConnections= taken)",
+      {{MHD_HTTP_HEADER_RETRY_AFTER, "1"}});
+}
+
 HeadVerdict CheckRequestHead(const RequestHead& head, const ServerOptions& options) {
-  if (head.open_connections > options.max_connections) {
-    return Refuse(MHD_HTTP_SERVICE_UNAVAILABLE, "over-capacity",
-                  "over capacity (" + std::to_string(head.open_connections) +
-                      " connections, limit " + std::to_string(options.max_connections) + ")",
-                  {{MHD_HTTP_HEADER_RETRY_AFTER, "1"}});
-  }
   if (head.path == kHealthPath) {
     if (head.method == MHD_HTTP_METHOD_GET || head.method == MHD_HTTP_METHOD_HEAD) {
       return {HeadVerdict::Action::kHealthy, 0, "", {}, {}, 0};

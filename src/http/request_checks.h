@@ -43,7 +43,6 @@ struct RequestHead {
   // the first alone, so a later one that disagrees is a second framing (smuggling).
   std::vector<std::string_view> content_lengths;
   std::optional<std::string_view> transfer_encoding;
-  unsigned open_connections = 0;  // including this request's
 };
 
 struct HeadVerdict {
@@ -56,13 +55,17 @@ struct HeadVerdict {
   uint64_t content_length = 0;  // kReadBody: the announced body size, 0 if chunked
 };
 
-// journal-remote's order: capacity (503 + Retry-After, which Alertmanager retries),
-// the health path (GET or HEAD), path (404) and method (405 + Allow), credentials (401
+// journal-remote's order, capacity aside (OverCapacity, once everything else passed): the
+// health path (GET or HEAD), path (404) and method (405 + Allow), credentials (401
 // + WWW-Authenticate), Content-Type (415), framing (400: both Content-Length and
 // Transfer-Encoding, a coding other than chunked, Content-Length headers that differ
 // or a Content-Length list) and Content-Length (413). Repeated identical
 // Content-Length headers are accepted (RFC 9110 8.6); a list ("1, 1") is not, since
 // libmicrohttpd itself answers 400 for it.
 HeadVerdict CheckRequestHead(const RequestHead& head, const ServerOptions& options);
+
+// 503 + Retry-After (which Alertmanager retries): a request whose headers passed every
+// check, when all `body_slots` (MaxConnections=) are reading bodies that keep theirs.
+HeadVerdict OverCapacity(unsigned body_slots);
 
 }  // namespace selfheal

@@ -36,8 +36,9 @@ using WebhookCallback = std::function<HttpResponse(const WebhookRequest&)>;
 struct ServerOptions {
   std::string webhook_path = "/";
   size_t max_body_bytes = 1024 * 1024;
-  unsigned max_connections = 64;                        // beyond this: 503, never a silent drop
-  Duration request_timeout = std::chrono::seconds(10);  // idle connection timeout
+  unsigned max_connections = 64;  // bodies read at once; beyond: 503, never a silent drop
+  // Idle timeout, and the deadline of a request's headers and then of its body.
+  Duration request_timeout = std::chrono::seconds(10);
   AuthKind auth = AuthKind::kNone;
   std::string auth_user;    // basic
   std::string auth_secret;  // compared in constant time; never logged

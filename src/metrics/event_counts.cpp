@@ -26,7 +26,10 @@ void CountEvent(const AuditEvent& event, EventCounts& counts) {
       break;
     case EventType::kRequestRejected:
       if (const std::string* reason = Field(event, "REASON")) {
-        ++counts[{std::string(kRejectedRequestsCounter), *reason}];
+        // A summary of dropped connections stands for COUNT of them.
+        const std::string* count = Field(event, "COUNT");
+        const long long n = count != nullptr ? std::strtoll(count->c_str(), nullptr, 10) : 1;
+        counts[{std::string(kRejectedRequestsCounter), *reason}] += n > 0 ? n : 1;
       }
       break;
     case EventType::kWebhookReceived:

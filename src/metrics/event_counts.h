@@ -20,7 +20,8 @@ inline constexpr std::string_view kTruncatedAlertsCounter = "truncated_alerts"; 
 
 // Adds what `event` reports to `counts`: one decision per entry with a DECISION field
 // (kDecision, and kLaunchFailed when it is the alert's one decision entry), one
-// rejection per kRequestRejected by its REASON, and TRUNCATED_ALERTS of a
+// rejection per kRequestRejected by its REASON (COUNT of them for a summary of
+// dropped connections), and TRUNCATED_ALERTS of a
 // kWebhookReceived. Anything else adds nothing. Pure.
 void CountEvent(const AuditEvent& event, EventCounts& counts);
 

@@ -15,7 +15,6 @@ RequestHead GoodPost() {
   head.method = "POST";
   head.content_type = "application/json";
   head.content_lengths = {"17"};
-  head.open_connections = 1;
   return head;
 }
 
@@ -25,12 +24,11 @@ TEST(RequestHeadTest, AGoodPostReadsItsBody) {
   EXPECT_EQ(v.content_length, 17u);
 }
 
-TEST(RequestHeadTest, CapacityComesFirstAndAsksForARetry) {
-  RequestHead head = GoodPost();
-  head.path = "/nowhere";
-  head.open_connections = 65;
-  HeadVerdict v = CheckRequestHead(head, ServerOptions{});
+TEST(RequestHeadTest, OverCapacityAsksForARetry) {
+  HeadVerdict v = OverCapacity(64);
+  EXPECT_EQ(v.action, HeadVerdict::Action::kRefuse);
   EXPECT_EQ(v.status, 503u);
+  EXPECT_EQ(v.detail, "over capacity (all 64 body slots of MaxConnections= taken)");
   EXPECT_STREQ(v.reason, "over-capacity");
   ASSERT_EQ(v.headers.size(), 1u);
   EXPECT_EQ(v.headers[0].second, "1");  // Retry-After

@@ -210,7 +210,7 @@ TEST(HttpServerTest, ClosesSlowHeadersAfterTheRequestTimeoutWhileServingOthers) 
   EXPECT_TRUE(closed);
   EXPECT_LT(SteadyClock::now() - started, std::chrono::seconds(3));
   ASSERT_TRUE(Eventually([&] { return journal.Events().size() == 1; }));
-  EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "timeout");
+  EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "headers-deadline");
 }
 
 TEST(HttpServerTest, ClosesASlowBodyAfterTheRequestTimeout) {
@@ -230,9 +230,10 @@ TEST(HttpServerTest, ClosesASlowBodyAfterTheRequestTimeout) {
   EXPECT_LT(SteadyClock::now() - started, std::chrono::seconds(3));
   EXPECT_TRUE(callback.Seen().empty());
   ASSERT_TRUE(Eventually([&] { return journal.Events().size() == 1; }));
-  EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "timeout");
+  EXPECT_EQ(FieldOf(journal.Events()[0], "REASON"), "body-deadline");
 }
 
+// Only bodies hold a slot of MaxConnections=; bodies younger than a second keep theirs.
 TEST(HttpServerTest, AnswersOverCapacityWith503RatherThanDropping) {
   RecordingJournal journal;
   RecordingCallback callback;
@@ -240,8 +241,11 @@ TEST(HttpServerTest, AnswersOverCapacityWith503RatherThanDropping) {
   options.max_connections = 2;
   RunningServer s = StartServer(options, callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
-  RawConnection idle1(s.port), idle2(s.port);
-  ASSERT_TRUE(idle1.ok() && idle2.ok());
+  RawConnection body1(s.port), body2(s.port);
+  ASSERT_TRUE(body1.ok() && body2.ok());
+  ASSERT_TRUE(body1.Send(PostHead("Content-Length: 100\r\n") + "{"));
+  ASSERT_TRUE(body2.Send(PostHead("Content-Length: 100\r\n") + "{"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // both admitted
 
   RawConnection third(s.port);
   ASSERT_TRUE(third.ok());
@@ -259,9 +263,11 @@ TEST(HttpServerTest, AnswersOverCapacityWith503RatherThanDropping) {
   EXPECT_EQ(FieldOf(journal.Events()[0], "HTTP_STATUS"), "503");
   EXPECT_EQ(journal.Events()[0].priority, LOG_ERR);  // a 5xx is an error
   EXPECT_TRUE(third.WaitClosed(std::chrono::seconds(3)));
+  // Connections that hold no body take no slot: health is answered meanwhile.
+  EXPECT_EQ(Curl(s.Url("/-/healthy"), "GET", std::nullopt, {}).status, 200);
 }
 
-TEST(HttpServerTest, ServesAgainOnceConnectionsBelowCapacityClose) {
+TEST(HttpServerTest, ServesAgainOnceABodyHoldingTheSlotCloses) {
   RecordingJournal journal;
   RecordingCallback callback;
   ServerOptions options = SmallOptions();
@@ -269,13 +275,13 @@ TEST(HttpServerTest, ServesAgainOnceConnectionsBelowCapacityClose) {
   RunningServer s = StartServer(options, callback.AsCallback(), journal);
   ASSERT_TRUE(s.server);
   {
-    RawConnection idle(s.port);
-    ASSERT_TRUE(idle.ok());
-    ASSERT_TRUE(Eventually([&] { return !s.server->IdleFor(Duration::zero()); }));
-    EXPECT_EQ(Curl(s.Url("/-/healthy"), "GET", std::nullopt, {}).status, 503);
+    RawConnection body(s.port);
+    ASSERT_TRUE(body.ok() && body.Send(PostHead("Content-Length: 100\r\n") + "{"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(Curl(s.Url("/"), "POST", kPayload, {kJsonHeader}).status, 503);
   }
   ASSERT_TRUE(Eventually([&] { return s.server->IdleFor(Duration::zero()); }));
-  EXPECT_EQ(Curl(s.Url("/-/healthy"), "GET", std::nullopt, {}).status, 200);
+  EXPECT_EQ(Curl(s.Url("/"), "POST", kPayload, {kJsonHeader}).status, 200);
 }
 
 TEST(HttpServerTest, ServesSeveralRequestsOnOneKeptAliveConnection) {

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 #include <syslog.h>
 
+#include <chrono>
+
 #include "fakes.h"
+#include "http/rejection.h"
 
 namespace selfheal {
 namespace {
@@ -31,6 +34,13 @@ TEST(EventCountsTest, RejectionsByReasonAndTruncatedAlertsByTheirNumber) {
   EXPECT_EQ(counts, (EventCounts{{{"rejected_requests", "store-unavailable"}, 1},
                                  {{"rejected_requests", "unauthorized"}, 1},
                                  {{"truncated_alerts", ""}, 7}}));
+}
+
+TEST(EventCountsTest, ASummaryOfDroppedConnectionsCountsAsItsCount) {
+  EventCounts counts;
+  CountEvent(DroppedConnectionsEvent("evicted", 42, std::chrono::seconds(10)), counts);
+  CountEvent({EventType::kRequestRejected, LOG_WARNING, "", {{"REASON", "evicted"}}}, counts);
+  EXPECT_EQ(counts, (EventCounts{{{"rejected_requests", "evicted"}, 43}}));
 }
 
 TEST(EventCountsTest, TheCountingJournalPassesEveryEntryOnAndCountsUntilTaken) {
