@@ -1,7 +1,7 @@
 // libFuzzer entry point for the HTTP request path: the input is a raw HTTP/1.1 request
 // (request line, header lines, blank line, body; CRLF or LF), split here the way
-// libmicrohttpd hands it over, then put through CheckRequestHead (capacity, path,
-// method, Authorization, Content-Type, framing, Content-Length) under three auth
+// libmicrohttpd hands it over, then put through CheckRequestHead (path, method,
+// Authorization, Content-Type, framing, Content-Length) and OverCapacity under three auth
 // settings, and a body that passes is answered by the real WebhookService on a
 // MemoryStore with a fake launcher. Beyond "no crash, no sanitizer report" it checks
 // what the checks promise: a refusal has one of the documented statuses, a stable
@@ -54,6 +54,7 @@ std::string_view Trim(std::string_view s) {
 struct ParsedRequest {
   selfheal::RequestHead head;
   std::string_view body;
+  unsigned busy_slots = 0;  // body slots taken by others (X-Open-Connections:)
 };
 
 ParsedRequest Split(std::string_view input) {
@@ -86,7 +87,7 @@ ParsedRequest Split(std::string_view input) {
     } else if (selfheal::EqualsIgnoreCase(name, "X-Open-Connections")) {
       // Not a real header: lets the fuzzer reach the capacity check.
       if (auto n = selfheal::ParseUnsigned(value); n && *n < 1000) {
-        out.head.open_connections = static_cast<unsigned>(*n);
+        out.busy_slots = static_cast<unsigned>(*n);
       }
     }
   }
@@ -198,7 +199,6 @@ selfheal::ServerOptions Options(selfheal::AuthKind auth, std::string_view path) 
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ParsedRequest request = Split(std::string_view(reinterpret_cast<const char*>(data), size));
-  if (request.head.open_connections == 0) request.head.open_connections = 1;
   bool served = false;
   for (auto auth :
        {selfheal::AuthKind::kNone, selfheal::AuthKind::kBearer, selfheal::AuthKind::kBasic}) {
@@ -210,6 +210,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (verdict.action == HeadVerdict::Action::kHealthy) {
       Check(request.head.path == selfheal::kHealthPath, "healthy only on the health path");
+      continue;
+    }
+    if (request.busy_slots >= options.max_connections) {
+      // What the server answers when every body slot keeps its body.
+      CheckRefusal(selfheal::OverCapacity(options.max_connections));
       continue;
     }
     Check(request.head.method == "POST", "bodies are read for POST only");
