@@ -42,10 +42,10 @@ for target in "$@"; do
   dict=
   [ ! -f "$here/${target#fuzz_}.dict" ] || dict=-dict=$here/${target#fuzz_}.dict
   echo "== $target ($duration s)"
-  # shellcheck disable=SC2086 # $dict is one word or none
+  # ${dict:+"$dict"}: one word (the path may hold spaces) or none at all.
   if ! "$build/tests/fuzz/$target" \
     -max_total_time="$duration" \
-    $dict \
+    ${dict:+"$dict"} \
     -max_len=16384 \
     -timeout=10 \
     -rss_limit_mb=2048 \
