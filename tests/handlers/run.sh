@@ -890,7 +890,7 @@ assert_line "example conf: the sudoers file has the example line for exactly its
   "#healer ALL=(root) NOPASSWD: /usr/bin/systemctl restart $unit"
 mkdir -p "$WORK/etc/handlers.d"
 cp "$CONF_EXAMPLE" "$WORK/etc/handlers.d/restart-nginx.conf"
-run "$SELF_HEAL_BIN" check --config-dir "$WORK/etc"
+run "$(dirname "$0")/../check_examples_here.sh" "$SELF_HEAL_BIN" "$WORK/etc"
 assert_eq "example conf: self-heal check accepts it" 0 "$RC"
 
 run shellcheck -x "$LIB" "$HANDLER" "${BASH_SOURCE[0]}"

@@ -16,7 +16,7 @@ passed=0 failed=0
 # check NAME: runs `self-heal check` on $work/NAME (a config dir already filled).
 check() {
   local out
-  if out=$("$bin" check --config-dir "$work/$1" 2>&1); then
+  if out=$("$(dirname "$0")/../check_examples_here.sh" "$bin" "$work/$1"); then
     passed=$((passed + 1)); echo "ok - $1"
   else
     failed=$((failed + 1)); echo "not ok - $1"; printf '#   %s\n' "${out//$'\n'/$'\n'#   }"
