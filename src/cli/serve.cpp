@@ -217,6 +217,16 @@ int RunServe(const Args& args) {
       if (aftermath.FlushCounts(counting)) state_changed = true;
     }
     if (state_changed.exchange(false)) aftermath.Publish(now);
+    if (SqliteStore::IndexLost()) {
+      why = "the state database's index was lost under it (SIGBUS on state.db-shm)";
+      journal.Write(Lifecycle(EventType::kStoreError, LOG_ERR,
+                              "The index of the state database, state.db-shm, was truncated or "
+                              "could not be read under serve: the requests in flight were "
+                              "answered 503 and nothing half-done was written; serve stops so "
+                              "that the next start rebuilds the index from the WAL.",
+                              why));
+      break;
+    }
     if (server.value()->IdleFor(current->server.idle_timeout)) {
       why = "idle for " + FormatTimespan(current->server.idle_timeout);
       break;
@@ -230,7 +240,9 @@ int RunServe(const Args& args) {
   if (state_changed) aftermath.Publish(clock.Now());
   journal.Write(
       Lifecycle(EventType::kServeStopped, LOG_INFO, "self-heal serve stopped: " + why + ".", why));
-  return 0;
+  // A lost index is a failure of this process, not of the service: the unit shows it,
+  // and the socket starts a new serve at the next connection.
+  return SqliteStore::IndexLost() ? 1 : 0;
 }
 
 }  // namespace selfheal

@@ -14,6 +14,8 @@
 #include <system_error>
 #include <thread>
 
+#include "state/shared_index.h"
+
 namespace selfheal::sqlite {
 
 namespace {
@@ -47,6 +49,16 @@ std::string SystemCauseOf(sqlite3* db, int rc) {
     default:
       return "";  // SQLite's own text is all there is
   }
+}
+
+// Why nothing can go through this process's view of the index any more (shared_index.h).
+Error IndexLostError(std::string_view what, const std::string& path) {
+  return Error{Errc::kUnavailable,
+               std::string(what) + ": the index of the state database, '" + path +
+                   "-shm', was truncated or could not be read under this process (SIGBUS); "
+                   "nothing of this was written, and this process no longer uses the store "
+                   "(self-heal serve exits after the requests in flight; the next start "
+                   "rebuilds the index from the WAL)"};
 }
 
 }  // namespace
@@ -154,6 +166,8 @@ Expected<std::unique_ptr<Connection>> Connection::Open(const std::string& path, 
     c->turns_ = std::make_unique<WriterTurns>();
   std::string what = "open '" + path + "'";
   if (rc != SQLITE_OK) return c->Fail(rc, what);
+  GuardSharedIndex();
+  if (SharedIndexLost()) return IndexLostError(what, path);
   sqlite3_busy_handler(db, RetryWhileBusy, c.get());
   // A state file is data, never code: refuse the schema tricks a crafted file could
   // play (writable_schema, triggers calling functions) and keep going on a corrupt one
@@ -291,6 +305,7 @@ Transaction::~Transaction() {
 Status Transaction::Begin(Mode mode) {
   // Read transactions stay deferred: they take a WAL snapshot at the first read and
   // never wait for a writer.
+  if (SharedIndexLost()) return IndexLostError(what_, connection_.path());
   if (mode == Mode::kWrite) connection_.turns().GiveWay();
   Status begun =
       Query(connection_, mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN", what_).Run();
@@ -301,6 +316,8 @@ Status Transaction::Begin(Mode mode) {
 }
 
 Status Transaction::Commit() {
+  // What this transaction read may have come from the zeroed stand-in for the index.
+  if (SharedIndexLost()) return IndexLostError(what_, connection_.path());
   Query commit = Sql("COMMIT");
   if (Status s = commit.Run(); !s.ok()) return s;  // the destructor rolls back
   open_ = false;

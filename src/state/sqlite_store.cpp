@@ -29,6 +29,7 @@
 #include "launch/launch_request.h"
 #include "state/dedup.h"
 #include "state/schema.h"
+#include "state/shared_index.h"
 #include "state/sqlite_db.h"
 #include "state/sqlite_store_internal.h"
 
@@ -155,6 +156,8 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& stat
   if (Expected<sqlite::Connection*> db = store->Connected(); !db.ok()) return db.error();
   return store;
 }
+
+bool SqliteStore::IndexLost() { return sqlite::SharedIndexLost(); }
 
 SqliteStore::Deferred SqliteStore::OpenOrRetry(const std::string& state_dir) {
   Deferred out{std::unique_ptr<SqliteStore>(new SqliteStore(state_dir, false)), std::nullopt};

@@ -50,6 +50,9 @@ class SqliteStore final : public StateStore {
     std::optional<Error> error;
   };
   static Deferred OpenOrRetry(const std::string& state_dir);
+  // Whether the database's shared index faulted under this process (shared_index.h):
+  // every later call is refused, and only a new process can use the store again.
+  static bool IndexLost();
   ~SqliteStore() override;
 
   const std::string& path() const { return path_; }
@@ -67,6 +70,7 @@ class SqliteStore final : public StateStore {
   Status Record(const Alert& alert, const Decision& decision, TimePoint now,
                 const Escalation* escalation) override;
   Status CancelLaunch(const Alert& alert, const Decision& decision, TimePoint recorded_at) override;
+  Status AwaitRetry(std::span<const Alert> alerts, TimePoint now) override;
   // Fills attempts.resolved_at exactly when it credits (or, for a running attempt,
   // remembers) a resolve; a result other than done clears a remembered one.
   Expected<ResolveCredit> CreditResolved(const Alert& alert, const Decision& decision,

@@ -3,6 +3,9 @@
 # - a corrupt state store does not kill serve: it answers 503 with the cause (journaled
 #   at err), keeps its socket, and once the file is moved aside as the error says, the
 #   same serve (no restart) answers 200 again;
+# - the WAL index (state.db-shm) truncated under a running serve: the request is
+#   answered 503, serve journals the cause at err and exits with status 1 (not SIGBUS),
+#   and the next connection's serve answers with everything committed before intact;
 # - a crash burst (7 SIGKILLs in a few seconds: past the service's start limit, which
 #   fails self-heal.socket) is journaled at err by self-heal-recover.service, and the
 #   socket listens again after the recover delay (3 s here, 30 s shipped) by itself.
@@ -50,6 +53,21 @@ done
 answer=$(it_post "$alert")
 assert_eq launch "$(it_decisions "$answer")" "after the file is moved aside the alert is decided: launch"
 assert_eq "$pid" "$(main_pid)" "by the same serve, not a restarted one"
+
+# --- the WAL index cut short under a running serve: 503, not SIGBUS ------------
+assert_eq "$pid" "$(main_pid)" "serve still runs, its index mapped"
+truncate -s 0 "$CT_ROOT$db-shm"
+assert_eq 503 "$(post_status "$body")" "the POST that meets the lost index is answered 503"
+exited() { [[ $(prop self-heal.service ActiveState) != active ]]; }
+assert_that "serve stops by itself after answering" wait_until 10 exited
+# ExecMainCode 1 is CLD_EXITED: an exit with a status, not a death by a signal.
+assert_eq "1 1" "$(prop self-heal.service ExecMainCode) $(prop self-heal.service ExecMainStatus)" \
+  "serve exited with status 1, not killed by SIGBUS"
+lost=$(it_field "$(it_journal "MESSAGE_ID=$MSG_STORE" PRIORITY=3 | grep -F 'state.db-shm' | head -1)" MESSAGE)
+assert_contains "$lost" "rebuilds the index" "journaled at err with the cause: $lost"
+answer=$(it_post "$(it_payload --alertname NoHandlerHere --instance after-the-index)")
+assert_contains "$answer" '"status":"ok"' "the next POST starts a new serve, which answers it"
+assert_contains "$(in_container self-heal status)" "web-1" "what was committed before is still there"
 
 # --- a crash burst fails the socket; it is journaled and the socket comes back ---
 mkdir -p "$CT_ROOT/etc/systemd/system/self-heal-recover.service.d"
