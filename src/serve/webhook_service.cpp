@@ -19,6 +19,7 @@
 #include "serve/decision_event.h"
 #include "serve/escalation.h"
 #include "serve/result_service.h"
+#include "state/dedup.h"
 
 namespace selfheal {
 
@@ -216,6 +217,29 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
   for (const AuditEvent& receipt : ReceivedEvents(parsed.value(), request.remote)) {
     journal_.Write(receipt);
   }
+  const std::vector<Alert>& alerts = parsed.value().alerts;
+  size_t reached = 0;
+  HttpResponse response = DecideAll(request, alerts, reached);
+  if (response.status != 200 && reached > 0) {
+    // Alertmanager retries the whole request. Those of its alerts decided before the
+    // error, and the one it happened at, must see that retry as a retry however long
+    // this answer took (systemd late with a start): else it counts as a repeat, and a
+    // run that finished meanwhile would be launched again.
+    Status noted = store_.AwaitRetry(std::span<const Alert>(alerts.data(), reached), clock_.Now());
+    if (!noted.ok()) {
+      journal_.Write(AuditEvent{
+          EventType::kStoreError,
+          LOG_WARNING,
+          "Could not note that the retry of this request is awaited: " + noted.error().message +
+              "; a retry more than " + FormatTimespan(kRetryGap) + " from now counts as a repeat.",
+          {{"REMOTE", request.remote}}});
+    }
+  }
+  return response;
+}
+
+HttpResponse WebhookService::DecideAll(const WebhookRequest& request,
+                                       const std::vector<Alert>& alerts, size_t& reached) {
   const Config& config = *config_.load();  // one config for the whole request
   const Deadline systemd_deadline = DeadlineIn(kSystemdPatience);
   // systemd did not answer in time: this alert and those after it wait for the retry.
@@ -229,9 +253,10 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
     return ErrorResponse(status, "systemd did not answer in time; retry");
   };
   std::string decisions = "[";
-  for (const Alert& alert : parsed.value().alerts) {
+  for (const Alert& alert : alerts) {
     TimePoint now = clock_.Now();
     Expected<History> history = store_.LoadHistory(alert, CandidateHandlers(alert, config), now);
+    if (history.ok()) ++reached;  // its notification may have a round, or get one below
     if (!history.ok()) {
       // Whatever the store says, the decision could not be made now: a retry can help.
       const int status = StatusFor(Errc::kUnavailable);

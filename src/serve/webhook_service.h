@@ -59,6 +59,10 @@ class WebhookService {
   void UseConfig(const Config& config);
 
  private:
+  // Decides and records each alert in turn; `reached` counts those it began, and the
+  // first error answer ends the request.
+  HttpResponse DecideAll(const WebhookRequest& request, const std::vector<Alert>& alerts,
+                         size_t& reached);
   // Both fail only with Errc::kTimedOut: systemd did not answer by `deadline`, and the
   // request ends 503 before this alert is recorded.
   Status ForgetRunsThatNeverStarted(const Alert& alert, History& history, const std::string& remote,

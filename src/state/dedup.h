@@ -12,7 +12,9 @@
 // already sent in this round (it repeats) and not within kRetryGap of its last copy.
 // Otherwise it is a duplicate: a copy from another Alertmanager of the set, or a copy
 // from the same one within kRetryGap (Alertmanager's own retry of a request answered
-// in part, or an HA pair that shares one externalURL).
+// in part, or an HA pair that shares one externalURL). A copy answered 503 counts as
+// sent when the answer went out (Store::AwaitRetry), so a slow answer does not turn
+// its retry into a repeat.
 #pragma once
 
 #include <optional>

@@ -60,6 +60,19 @@ Status MemoryStore::CancelLaunch(const Alert& alert, const Decision& d, TimePoin
   return Ok();
 }
 
+Status MemoryStore::AwaitRetry(std::span<const Alert> alerts, TimePoint now) {
+  std::lock_guard lock(mu_);
+  for (const Alert& alert : alerts) {
+    auto it = rounds_.find(NotificationKeyOf(alert));
+    if (it == rounds_.end()) continue;
+    if (auto sender = it->second.senders.find(alert.external_url);
+        sender != it->second.senders.end()) {
+      sender->second = now;
+    }
+  }
+  return Ok();
+}
+
 Expected<ResolveCredit> MemoryStore::CreditResolved(const Alert&, const Decision&, TimePoint) {
   return ResolveCredit{};
 }

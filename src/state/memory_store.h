@@ -19,6 +19,7 @@ class MemoryStore final : public Store {
   Status Record(const Alert& alert, const Decision& decision, TimePoint now,
                 const Escalation* escalation) override;
   Status CancelLaunch(const Alert& alert, const Decision& decision, TimePoint recorded_at) override;
+  Status AwaitRetry(std::span<const Alert> alerts, TimePoint now) override;
   // Sees no results, so no attempt of it is ever done: a resolve credits nothing (kNone).
   Expected<ResolveCredit> CreditResolved(const Alert& alert, const Decision& decision,
                                          TimePoint now) override;

@@ -314,4 +314,22 @@ Status SqliteStore::CancelLaunch(const Alert& alert, const Decision& d, TimePoin
   return tx.Commit();
 }
 
+Status SqliteStore::AwaitRetry(std::span<const Alert> alerts, TimePoint now) {
+  if (alerts.empty()) return Ok();
+  std::lock_guard lock(mu_);
+  Expected<sqlite::Connection*> db = Connected();
+  if (!db.ok()) return db.error();
+  Transaction tx(*db.value(),
+                 "await the retry of " + std::to_string(alerts.size()) + " alert(s) answered 503");
+  if (Status s = tx.Begin(Transaction::Mode::kWrite); !s.ok()) return s;
+  for (const Alert& alert : alerts) {
+    Query touch = tx.Sql(
+        "UPDATE notification_senders SET seen_at = ?4 "
+        "WHERE fingerprint = ?1 AND starts_at = ?2 AND external_url = ?3");
+    touch.Bind(alert.fingerprint, alert.starts_at_text, alert.external_url, now);
+    if (Status s = touch.Run(); !s.ok()) return s;
+  }
+  return tx.Commit();
+}
+
 }  // namespace selfheal

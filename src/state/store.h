@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +57,13 @@ class Store {
   // retry is not mistaken for a duplicate notification.
   virtual Status CancelLaunch(const Alert& alert, const Decision& decision,
                               TimePoint recorded_at) = 0;
+
+  // Notes that `alerts`, from one request, were answered at `now` with an error that
+  // Alertmanager retries (503): for each notification with a round, its sender counts
+  // as having sent it at `now`. Its retry is then due within kRetryGap of the answer
+  // (dedup.h), and is a retry, not a repeat, however long the answer took (systemd
+  // late with a start). One transaction; Errc::kUnavailable when it could not be written.
+  virtual Status AwaitRetry(std::span<const Alert> alerts, TimePoint now) = 0;
 };
 
 // Builds the escalation of a breaker the result being recorded opens, from what the

@@ -31,8 +31,11 @@ struct StoppingLauncher : FakeLauncher {
   }
   void Count() {
     if (answers-- <= 0) not_answering = true;
+    // The real launcher waits out the request's deadline before it says kTimedOut.
+    if (not_answering && clock) clock->Advance(kSystemdPatience);
   }
   int answers = 1000;
+  FakeClock* clock = nullptr;
 };
 
 // How many entries of `type` the journal has, and the first one's index.
@@ -106,6 +109,7 @@ class UnansweredStartTest : public testing::Test {
     store_ = std::move(opened).value();
     service_ = std::make_unique<WebhookService>(config_, *store_, &launcher_, journal_, clock_);
     launcher_.answers = 1;  // GetUnit answered (no unit), the start is not
+    launcher_.clock = &clock_;
     ASSERT_EQ(Post(), 503);
   }
   int Post() { return service_->Handle({Firing(), "127.0.0.1:4000"}).status; }
@@ -161,6 +165,28 @@ TEST_F(UnansweredStartTest, TheRetryAfterTheDedupWindowFindsTheLateUnitAndIsADup
   const size_t i = FirstOf(journal_, EventType::kDecision);
   ASSERT_LT(i, journal_.events.size());
   EXPECT_EQ(journal_.Field(i, "DECISION"), "duplicate-run");
+}
+
+// systemd took the start late, and the handler ran and was recorded before
+// Alertmanager's retry came (1 s after the 503, 4 s after the copy arrived): the retry
+// is the same notification, not a repeat, and nothing is launched again.
+TEST_F(UnansweredStartTest, ALateRunThatEndedBeforeTheRetryIsNotLaunchedAgain) {
+  SystemdRunsAgain();
+  launcher_.active.clear();  // it ran, and its unit is gone
+  RunResult result;
+  result.handler = "disk";
+  result.instance = "web-1:9100";
+  result.unit = Unit();
+  result.service_result = "exit-code";
+  result.outcome = Outcome::kFailed;
+  result.finished_at = clock_.now;
+  ASSERT_TRUE(ResultService(config_, *store_, journal_, "").Record(result, {}).ok());
+  clock_.Advance(1s);
+  EXPECT_EQ(Post(), 200);
+  EXPECT_EQ(StartsSent(), 1u) << "the retry launched the handler a second time";
+  const size_t i = FirstOf(journal_, EventType::kDecision);
+  ASSERT_LT(i, journal_.events.size());
+  EXPECT_EQ(journal_.Field(i, "DECISION"), "duplicate-notification");
 }
 
 TEST_F(UnansweredStartTest, AStartSystemdNeverTookCountsAsFailedAndSaysWhy) {

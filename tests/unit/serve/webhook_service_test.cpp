@@ -25,6 +25,9 @@ struct FailingStore : Store {
     return Ok();
   }
   Status CancelLaunch(const Alert&, const Decision&, TimePoint) override { return Ok(); }
+  Status AwaitRetry(std::span<const Alert>, TimePoint) override {
+    return Error{Errc::kUnavailable, "database is locked"};
+  }
   Expected<ResolveCredit> CreditResolved(const Alert&, const Decision&, TimePoint) override {
     return Error{Errc::kUnavailable, "database is locked"};
   }
@@ -239,6 +242,9 @@ struct UnfinishedAttemptStore : Store {
   Status CancelLaunch(const Alert& a, const Decision& d, TimePoint t) override {
     return inner.CancelLaunch(a, d, t);
   }
+  Status AwaitRetry(std::span<const Alert> alerts, TimePoint now) override {
+    return inner.AwaitRetry(alerts, now);
+  }
   Expected<ResolveCredit> CreditResolved(const Alert& a, const Decision& d, TimePoint t) override {
     return inner.CreditResolved(a, d, t);
   }
@@ -278,6 +284,7 @@ struct SpentBudgetStore : Store {
     return Ok();
   }
   Status CancelLaunch(const Alert&, const Decision&, TimePoint) override { return Ok(); }
+  Status AwaitRetry(std::span<const Alert>, TimePoint) override { return Ok(); }
   Expected<ResolveCredit> CreditResolved(const Alert&, const Decision&, TimePoint) override {
     return ResolveCredit{};
   }
