@@ -175,6 +175,22 @@ void ConnectionWatchdog::SummariesLocked(const std::vector<SuppressedDrops>& due
   }
 }
 
+void ConnectionWatchdog::ThrottledJournal::Write(const AuditEvent& event) {
+  std::string reason;
+  for (const auto& [name, value] : event.fields) {
+    if (name == "REASON") reason = value;
+  }
+  std::vector<AuditEvent> events;
+  {
+    std::lock_guard<std::mutex> lock(watchdog.mu_);
+    const Instant now = SteadyClock::now();
+    watchdog.SummariesLocked(watchdog.throttle_.TakeDue(now), events);
+    if (watchdog.throttle_.Admit(now, reason)) events.push_back(event);
+    watchdog.RescheduleLocked();  // the thread writes the summary when the window ends
+  }
+  watchdog.Write(events);
+}
+
 void ConnectionWatchdog::Write(const std::vector<AuditEvent>& events) {
   for (const AuditEvent& event : events) journal_.Write(event);
 }

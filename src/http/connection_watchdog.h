@@ -46,7 +46,18 @@ class ConnectionWatchdog {
   void RequestEnded(ConnectionState& state);
   void Closed(ConnectionState& state);
 
+  // The journal for the requests a client abandons or libmicrohttpd refuses itself
+  // (OwnAnswerJournal): their entries go through the drops' throttle, by their
+  // SELF_HEAL_REASON, since a client without credentials causes them at its own rate.
+  JournalSink& Throttled() { return throttled_; }
+
  private:
+  struct ThrottledJournal final : JournalSink {
+    explicit ThrottledJournal(ConnectionWatchdog& watchdog) : watchdog(watchdog) {}
+    void Write(const AuditEvent& event) override;
+    ConnectionWatchdog& watchdog;
+  };
+
   using Instant = ConnectionTable::Instant;
   struct Watched {
     ConnectionState* state;
@@ -72,6 +83,7 @@ class ConnectionWatchdog {
   std::optional<Instant> sleeping_until_;          // guarded by mu_; nullopt: no deadline
   bool woken_ = false;                             // guarded by mu_
   bool stop_ = false;                              // guarded by mu_
+  ThrottledJournal throttled_{*this};
   std::thread thread_;
 };
 

@@ -1,7 +1,7 @@
 // mhd_server.cpp — HttpServer on libmicrohttpd (0.9.75, as in Debian 12).
 //
 // Implementation notes:
-// - One internal polling thread (epoll) serves every connection, so the webhook
+// - One internal polling thread (poll) serves every connection, so the webhook
 //   callback runs one request at a time, on that thread. The callback must answer
 //   quickly (decide, record, launch); while it runs, no other connection is served.
 // - The header checks (http/request_checks.h, CheckRequestHead) run on the first call
@@ -92,8 +92,8 @@ class MhdServer final : public HttpServer {
       : options_(options),
         callback_(std::move(callback)),
         journal_(journal),
-        own_answers_(journal),
-        watchdog_(PolicyFor(options), journal) {}
+        watchdog_(PolicyFor(options), journal),
+        own_answers_(watchdog_.Throttled()) {}
 
   ~MhdServer() override {
     // With MHD_USE_ITC, stopping signals the thread instead of shutdown()ing the
@@ -137,8 +137,8 @@ class MhdServer final : public HttpServer {
 
   ConnectionCount connections_;
 
-  OwnAnswerJournal own_answers_;  // touched on the server thread (its own mutex inside)
   ConnectionWatchdog watchdog_;   // its own thread and mutex; outlives the daemon
+  OwnAnswerJournal own_answers_;  // server thread (its own mutex); journals through watchdog_
 };
 
 Status MhdServer::Run(int listen_fd) {
@@ -154,8 +154,11 @@ Status MhdServer::Run(int listen_fd) {
   }
   // MHD_USE_ERROR_LOG: its messages go to OnLog only (never to stderr), which keeps
   // the statuses of the answers libmicrohttpd gives by itself.
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-  flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
+  // MHD_USE_POLL, not EPOLL: libmicrohttpd 0.9.75's edge-triggered epoll reads a socket
+  // once per wake-up, so a client whose last bytes and close arrive together (an
+  // abandoned request) was seen only at its deadline. poll() is level-triggered, and
+  // with at most MaxConnections + 16 sockets open its cost per round is small.
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_POLL;
   daemon_ = MHD_start_daemon(
       flags, 0, nullptr, nullptr, &MhdServer::OnAccess, this, MHD_OPTION_EXTERNAL_LOGGER,
       &MhdServer::OnLog, this,  // first, or some go to stderr
