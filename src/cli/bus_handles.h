@@ -1,5 +1,6 @@
 // bus_handles.h — what sd-bus hands out, freed on every path, for the commands that
-// ask systemd about units (check, recover-socket).
+// ask systemd about units (check, recover-socket); they connect with
+// ConnectToSystemd (launch/systemd_bus.h).
 #pragma once
 
 #include <systemd/sd-bus.h>
@@ -28,16 +29,5 @@ struct BusError {
     return e.message ? std::string(e.message) : std::string(std::strerror(-r));
   }
 };
-
-// Connects to systemd's private socket (root only; no dbus-daemon needed), else to
-// the system bus. Returns sd-bus's negative errno on failure.
-inline int OpenSystemd(Bus& out) {
-  int r = sd_bus_new(&out.bus);
-  if (r >= 0) r = sd_bus_set_address(out.bus, "unix:path=/run/systemd/private");
-  if (r >= 0) r = sd_bus_start(out.bus);
-  if (r >= 0) return r;
-  out.bus = sd_bus_flush_close_unref(out.bus);
-  return sd_bus_open_system(&out.bus);
-}
 
 }  // namespace selfheal::bus

@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "common/time.h"
 #include "journal/sinks.h"
+#include "launch/systemd_bus.h"
 
 namespace selfheal {
 
@@ -80,12 +81,12 @@ int RunRecoverSocket(const Args& args) {
   }
   JournalSink& journal = DefaultJournalSink();
   bus::Bus b;
-  if (int r = bus::OpenSystemd(b); r < 0) {
+  if (Status connected = ConnectToSystemd(b.bus, DeadlineIn(kCommandPatience)); !connected.ok()) {
     journal.Write(SocketEvent(LOG_ERR,
                               std::string(kSocket) +
                                   " failed, and systemd cannot be asked why "
                                   "nor told to listen again: " +
-                                  bus::BusError().Text(r),
+                                  connected.error().message,
                               "unknown", "unknown"));
     return 1;
   }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "cli/bus_handles.h"
+#include "launch/systemd_bus.h"
 
 namespace selfheal {
 
@@ -42,16 +43,14 @@ int ReadIds(sd_bus* bus, const char* path, const char* property, bool set_form,
 
 Expected<UnitCredentials> QueryUnitCredentials(const std::string& unit) {
   Bus bus;
-  int r = sd_bus_open_system(&bus.bus);
-  if (r < 0) {
-    return Error{Errc::kUnavailable,
-                 "cannot connect to the system bus: " + std::string(std::strerror(-r))};
+  if (Status connected = ConnectToSystemd(bus.bus, DeadlineIn(kCommandPatience)); !connected.ok()) {
+    return connected.error();
   }
   BusError error;
   Reply reply;
-  r = sd_bus_call_method(bus.bus, kSystemd, "/org/freedesktop/systemd1",
-                         "org.freedesktop.systemd1.Manager", "LoadUnit", &error.e, &reply.m, "s",
-                         unit.c_str());
+  int r = sd_bus_call_method(bus.bus, kSystemd, "/org/freedesktop/systemd1",
+                             "org.freedesktop.systemd1.Manager", "LoadUnit", &error.e, &reply.m,
+                             "s", unit.c_str());
   const char* path = nullptr;
   if (r >= 0) r = sd_bus_message_read(reply.m, "o", &path);
   if (r < 0 || !path) {

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "launch/host_user.h"
+#include "launch/systemd_bus.h"
 #include "launch/unit_properties.h"
 
 namespace selfheal {
@@ -149,15 +150,6 @@ int AppendProperties(sd_bus_message* m, const LaunchRequest& req) {
 
 std::string Errno(int r) { return std::strerror(r < 0 ? -r : r); }
 
-// What is left until `deadline`, in sd-bus's microseconds; 0 once it has passed (never
-// handed to sd-bus, for which 0 means its default of 25 s).
-uint64_t MicrosUntil(Deadline deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
-                        deadline - std::chrono::steady_clock::now())
-                        .count();
-  return left > 0 ? static_cast<uint64_t>(left) : 0;
-}
-
 std::string Millis(uint64_t micros) { return std::to_string(micros / 1000) + " ms"; }
 
 }  // namespace
@@ -170,45 +162,7 @@ void SystemdLauncher::Drop() {
 
 Status SystemdLauncher::Connect(Deadline deadline) {
   if (bus_ && sd_bus_is_open(bus_) <= 0) Drop();
-  if (!bus_) {
-    sd_bus* bus = nullptr;
-    int r = sd_bus_new(&bus);
-    if (r >= 0) r = sd_bus_set_address(bus, "unix:path=/run/systemd/private");
-    if (r >= 0) r = sd_bus_start(bus);
-    if (r < 0) {
-      sd_bus_unref(bus);
-      bus = nullptr;
-      r = sd_bus_open_system(&bus);
-      if (r < 0) {
-        return Error{Errc::kUnavailable,
-                     "cannot connect to systemd (/run/systemd/private, system bus): " + Errno(r)};
-      }
-    }
-    bus_ = bus;
-  }
-  // sd_bus_start only began the handshake (and, on the system bus, Hello). A stopped
-  // systemd accepts the socket and never answers it; sd_bus_call would wait for the
-  // handshake up to sd-bus's auth timeout, regardless of the call's own timeout.
-  const uint64_t allowed = MicrosUntil(deadline);
-  for (;;) {
-    int r = sd_bus_is_ready(bus_);
-    if (r > 0) return Ok();
-    if (r == 0) r = sd_bus_process(bus_, nullptr);
-    if (r > 0) continue;
-    if (r == 0) {
-      const uint64_t left = MicrosUntil(deadline);
-      if (left == 0) {
-        Drop();
-        return Error{Errc::kTimedOut,
-                     "systemd did not answer the connection within " + Millis(allowed)};
-      }
-      r = sd_bus_wait(bus_, left);
-    }
-    if (r < 0) {
-      Drop();
-      return Error{Errc::kUnavailable, "cannot connect to systemd: " + Errno(r)};
-    }
-  }
+  return ConnectToSystemd(bus_, deadline);
 }
 
 Status SystemdLauncher::Start(const LaunchRequest& request, Deadline deadline) {
