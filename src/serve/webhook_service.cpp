@@ -119,9 +119,10 @@ Status WebhookService::ForgetRunsThatNeverStarted(const Alert& alert, History& h
                  LOG_WARNING,
                  "An attempt of '" + handler + "' on '" + EscapeForLog(alert.instance(), 80) +
                      "' was recorded but " + unit +
-                     " never started: no such unit and no result (self-heal was stopped "
-                     "before starting it, or systemd did not answer the start in time and "
-                     "never took it); it counts as failed.",
+                     " left no result and is gone (self-heal was stopped before starting "
+                     "it, or systemd did not answer the start in time and never took it, or "
+                     "the unit failed before anything of it ran, its result recorder "
+                     "included: a User= deleted since it was looked up); it counts as failed.",
                  {{"HANDLER", handler},
                   {"INSTANCE", alert.instance()},
                   {"ALERTNAME", alert.alertname()},
