@@ -4,6 +4,7 @@
 #include "policy/decide.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "common/text.h"
 #include "state/dedup.h"
@@ -155,10 +156,20 @@ std::vector<const HandlerConfig*> CandidateHandlers(const Alert& alert, const Co
   return out;
 }
 
-Decision Decide(const Alert& alert, const Config& config, const History& history, TimePoint now) {
+namespace {
+
+// The rules that look at the alert alone: a decision, or the handler whose history
+// decides.
+struct Match {
+  std::optional<Decision> decided;
+  const HandlerConfig* handler = nullptr;
+};
+
+Match MatchHandler(const Alert& alert, const Config& config) {
   if (alert.alertname() == kEscalationAlertName) {
-    return Make(alert.status == AlertStatus::kResolved ? Verdict::kResolved : Verdict::kNoHandler,
-                nullptr, "self-heal never acts on its own escalation alerts");
+    return {Make(alert.status == AlertStatus::kResolved ? Verdict::kResolved : Verdict::kNoHandler,
+                 nullptr, "self-heal never acts on its own escalation alerts"),
+            nullptr};
   }
   std::vector<const HandlerConfig*> candidates = CandidateHandlers(alert, config);
   const HandlerConfig* allowed = nullptr;  // first handler allowing the instance
@@ -176,28 +187,44 @@ Decision Decide(const Alert& alert, const Config& config, const History& history
   }
 
   if (alert.status == AlertStatus::kResolved) {
-    return Make(Verdict::kResolved, matched,
-                matched ? "resolved; closes the incident for '" + matched->name + "'"
-                        : "resolved; no handler acts on it");
+    return {Make(Verdict::kResolved, matched,
+                 matched ? "resolved; closes the incident for '" + matched->name + "'"
+                         : "resolved; no handler acts on it"),
+            nullptr};
   }
   if (candidates.empty()) {
-    return Make(Verdict::kNoHandler, nullptr, "no handler is configured for this alertname");
+    return {Make(Verdict::kNoHandler, nullptr, "no handler is configured for this alertname"),
+            nullptr};
   }
   if (!allowed) {
-    return Make(Verdict::kInstanceNotAllowed, candidates.front(),
-                "instance is not in Instance= of " +
-                    std::string(candidates.size() == 1 ? "'" + candidates.front()->name + "'"
-                                                       : "any handler for this alertname"));
+    return {Make(Verdict::kInstanceNotAllowed, candidates.front(),
+                 "instance is not in Instance= of " +
+                     std::string(candidates.size() == 1 ? "'" + candidates.front()->name + "'"
+                                                        : "any handler for this alertname")),
+            nullptr};
   }
   if (!matched) {
     auto it = alert.labels.find(failing->name);
-    return Make(
-        Verdict::kLabelsMismatch, allowed,
-        "label '" + failing->name + "' is " +
-            (it == alert.labels.end() ? std::string("absent") : "not '" + failing->value + "'") +
-            " as '" + allowed->name + "' requires");
+    return {Make(Verdict::kLabelsMismatch, allowed,
+                 "label '" + failing->name + "' is " +
+                     (it == alert.labels.end() ? std::string("absent")
+                                               : "not '" + failing->value + "'") +
+                     " as '" + allowed->name + "' requires"),
+            nullptr};
   }
-  return DecideForHandler(alert, *matched, config, history, now);
+  return {std::nullopt, matched};
+}
+
+}  // namespace
+
+bool NeedsHistory(const Alert& alert, const Config& config) {
+  return !MatchHandler(alert, config).decided;
+}
+
+Decision Decide(const Alert& alert, const Config& config, const History& history, TimePoint now) {
+  Match match = MatchHandler(alert, config);
+  if (match.decided) return *std::move(match.decided);
+  return DecideForHandler(alert, *match.handler, config, history, now);
 }
 
 }  // namespace selfheal

@@ -16,6 +16,11 @@ namespace selfheal {
 // dry-run, launch.
 Decision Decide(const Alert& alert, const Config& config, const History& history, TimePoint now);
 
+// Whether Decide(alert, config, …) reads its History: only for a firing alert with a
+// handler that matches it (AlertName, Instance=, Label=). Without one the caller need
+// not load any (no store read for an alert no handler acts on).
+bool NeedsHistory(const Alert& alert, const Config& config);
+
 // The handlers whose AlertName equals the alert's alertname: the keys whose history
 // the caller must load before calling Decide.
 std::vector<const HandlerConfig*> CandidateHandlers(const Alert& alert, const Config& config);

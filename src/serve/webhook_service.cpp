@@ -256,7 +256,10 @@ HttpResponse WebhookService::DecideAll(const WebhookRequest& request,
   std::string decisions = "[";
   for (const Alert& alert : alerts) {
     TimePoint now = clock_.Now();
-    Expected<History> history = store_.LoadHistory(alert, CandidateHandlers(alert, config), now);
+    Expected<History> history =
+        NeedsHistory(alert, config)
+            ? store_.LoadHistory(alert, CandidateHandlers(alert, config), now)
+            : Expected<History>(History{});
     if (history.ok()) ++reached;  // its notification may have a round, or get one below
     if (!history.ok()) {
       // Whatever the store says, the decision could not be made now: a retry can help.

@@ -198,6 +198,26 @@ TEST_F(WebhookServiceTest, UnavailableStoreIs503AndLaunchesNothing) {
   EXPECT_EQ(journal_.events.back().priority, 3);
 }
 
+// An alert no handler acts on is decided without the store: the store is not even
+// read (here it fails every read), so such alerts cost no SQLite transaction.
+TEST_F(WebhookServiceTest, AnAlertNoHandlerActsOnIsDecidedWithoutReadingTheStore) {
+  FailingStore store;
+  for (std::vector<std::string> instances :
+       {std::vector<std::string>{"db-9:9100"}, std::vector<std::string>{}}) {
+    Config config = config_;
+    config.handlers[0].instances = instances;  // none of them the alert's
+    if (instances.empty()) config.handlers.erase(config.handlers.begin());
+    RecordingJournal journal;
+    WebhookService service(config, store, &launcher_, journal, clock_);
+    HttpResponse r = service.Handle({Fixture("01-single-firing.json"), "127.0.0.1:4000"});
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find(instances.empty() ? "no-handler" : "instance-not-allowed"),
+              std::string::npos)
+        << r.body;
+  }
+  EXPECT_TRUE(launcher_.started.empty());
+}
+
 TEST_F(WebhookServiceTest, UnreachableSystemdIs503AndTheRetryLaunches) {
   launcher_.unavailable = true;
   EXPECT_EQ(Post("01-single-firing.json").status, 503);
