@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -41,10 +42,15 @@ Expected<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
   if (static_cast<unsigned long long>(st.st_size) > max_bytes) {
     return Error{Errc::kInvalidInput, too_large};
   }
-  // Read one byte past the limit: the size can change between fstat and read.
-  std::string data(max_bytes + 1, '\0');
+  // Sized to the file, plus a byte to see that it grew after fstat; a file that did
+  // grows the buffer, up to one byte past the limit.
+  std::string data(static_cast<size_t>(st.st_size) + 1, '\0');
   size_t used = 0;
-  while (used < data.size()) {
+  for (;;) {
+    if (used == data.size()) {
+      if (data.size() > max_bytes) break;
+      data.resize(std::min(max_bytes + 1, data.size() * 2));
+    }
     ssize_t n = read(fd, data.data() + used, data.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
