@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 #include "common/text.h"
@@ -31,30 +33,56 @@ void StderrSink::Write(const AuditEvent& event) {
   (void)ignored;
 }
 
-std::vector<std::string> JournalItems(const AuditEvent& event) {
-  std::vector<std::string> items;
-  items.reserve(std::min(event.fields.size() + 4, kMaxJournalItems));
-  items.push_back("MESSAGE=" + event.message);
-  items.push_back("PRIORITY=" + std::to_string(event.priority));
-  items.push_back("SYSLOG_IDENTIFIER=self-heal");
-  items.push_back("MESSAGE_ID=" + std::string(MessageId(event.type)));
-  size_t room = kMaxJournalItems - items.size();
-  size_t kept = event.fields.size() <= room ? event.fields.size() : room - 1;
+void AppendJournalItems(const AuditEvent& event, std::string& buffer, std::vector<size_t>& ends) {
+  auto item = [&](std::string_view name, std::string_view value) {
+    buffer.append(name).append(value);
+    ends.push_back(buffer.size());
+  };
+  item("MESSAGE=", event.message);
+  char priority[8];
+  std::snprintf(priority, sizeof priority, "%d", event.priority);
+  item("PRIORITY=", priority);
+  item("SYSLOG_IDENTIFIER=", "self-heal");
+  item("MESSAGE_ID=", MessageId(event.type));
+  const size_t room = kMaxJournalItems - 4;
+  const size_t kept = event.fields.size() <= room ? event.fields.size() : room - 1;
   for (size_t i = 0; i < kept; ++i) {
-    items.push_back("SELF_HEAL_" + event.fields[i].first + "=" + event.fields[i].second);
+    buffer.append("SELF_HEAL_").append(event.fields[i].first);
+    item("=", event.fields[i].second);
   }
   if (kept < event.fields.size()) {
-    items.push_back("SELF_HEAL_FIELDS_DROPPED=" + std::to_string(event.fields.size() - kept));
+    item("SELF_HEAL_FIELDS_DROPPED=", std::to_string(event.fields.size() - kept));
+  }
+}
+
+std::vector<std::string> JournalItems(const AuditEvent& event) {
+  std::string buffer;
+  std::vector<size_t> ends;
+  AppendJournalItems(event, buffer, ends);
+  std::vector<std::string> items;
+  size_t start = 0;
+  for (size_t end : ends) {
+    items.push_back(buffer.substr(start, end - start));
+    start = end;
   }
   return items;
 }
 
 void SdJournalSink::Write(const AuditEvent& event) {
-  std::vector<std::string> items = JournalItems(event);
-  std::vector<iovec> iov(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    iov[i].iov_base = items[i].data();
-    iov[i].iov_len = items[i].size();
+  // Reused by every entry of this thread: no allocation per item, and none per entry
+  // once the buffers have grown to the largest entry so far.
+  thread_local std::string buffer;
+  thread_local std::vector<size_t> ends;
+  thread_local std::vector<iovec> iov;
+  buffer.clear();
+  ends.clear();
+  AppendJournalItems(event, buffer, ends);
+  iov.resize(ends.size());
+  size_t start = 0;
+  for (size_t i = 0; i < ends.size(); ++i) {
+    iov[i].iov_base = buffer.data() + start;
+    iov[i].iov_len = ends[i] - start;
+    start = ends[i];
   }
   int r = sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
   if (r >= 0) return;

@@ -24,6 +24,9 @@ std::string FormatEventLine(const AuditEvent& event);
 // an entry keeps its MESSAGE_ID and its first fields instead of becoming a plain line.
 // Pure, for tests.
 inline constexpr size_t kMaxJournalItems = 200;
+// Appends the items to `buffer`, one after the other, and where each ends to `ends`.
+void AppendJournalItems(const AuditEvent& event, std::string& buffer, std::vector<size_t>& ends);
+// The same items, one string each (for tests).
 std::vector<std::string> JournalItems(const AuditEvent& event);
 
 // Writes to stderr, one line per event.
