@@ -1,203 +1,230 @@
 #!/usr/bin/env python3
-"""Side-by-side figures for self-heal and Debian's `webhook` (adnanh/webhook).
+"""Side-by-side figures for self-heal, Debian's `webhook` (adnanh/webhook) and
+imgix/prometheus-am-executor, with the floors of this machine, in one run.
 
-Both run on this machine in the same run, on 127.0.0.1, so the ratios mean something
-on a noisy machine where the absolute numbers do not.
+Every server runs on 127.0.0.1, started and stopped by its PID; the rows of a figure
+alternate round after round; each table gives median and min-max over the rounds and
+the ratio to self-heal. Every alert posted has a fingerprint of its own (no
+`duplicate-notification` shortcut). On this host there is no systemd to launch
+with: self-heal's durable handler is Mode=dry-run (decided, recorded with fsync,
+journaled to stderr; nothing launched), while the peers run /bin/true. See
+bench/README.md for what each figure is and how to read it.
 
-  cold start   process start -> first 200 for a fixture POST, median of N:
-               - self-heal under systemd-socket-activate (the connection starts it)
-               - self-heal serve --listen, and webhook, started and polled until 200
-  throughput   wrk, 2 threads, concurrency 8, POST of fixture 01 for D seconds
-
-self-heal runs the demo config with its DiskSpaceLow handler in Mode=dry-run: every
-request is parsed, decided, recorded in SQLite (synchronous=FULL) and journaled, but
-nothing is launched (there is no systemd on the bench host). webhook runs a hook that
-executes /bin/true for every request: its lightest real work.
-
-Usage: bench/compare.py [--build build] [--runs 20] [--seconds 10]
+Usage: bench/compare.py [--quick] [--build DIR] [--am-executor PATH | --am-executor-src DIR]
+                        [--out FILE]
+                        [--rounds N] [--seconds S] [--state-root DIR]
+am-executor is no Debian package: give its binary, or its source tree to build
+offline against Debian's Go libraries (bench/README.md); without either its rows say so.
 """
 import argparse
-import json
+import datetime
 import os
+import platform
+import shlex
 import shutil
-import signal
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FIXTURE = os.path.join(ROOT, "tests", "fixtures", "alertmanager", "01-single-firing.json")
+sys.dont_write_bytecode = True  # no __pycache__ left in the checkout
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import am_executor, figures, floors, payloads, report, servers  # noqa: E402
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+Row = figures.Row
+NOT_GIVEN = ("not available: give its binary (--am-executor, AM_EXECUTOR) or its source "
+             "(--am-executor-src, AM_EXECUTOR_SRC); see bench/README.md")
 
 
-def post(port, path, body, timeout=5.0):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body,
-                                 headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return r.status
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a sanity run (< 2 min)")
+    ap.add_argument("--build", default=os.path.join(payloads.ROOT, "build"))
+    ap.add_argument("--am-executor", default=os.environ.get("AM_EXECUTOR", ""))
+    ap.add_argument("--am-executor-src", default=os.environ.get("AM_EXECUTOR_SRC", ""),
+                    help="a prometheus-am-executor source tree to build offline")
+    ap.add_argument("--rounds", type=int)
+    ap.add_argument("--seconds", type=int, help="each wrk run")
+    ap.add_argument("--state-root", default=tempfile.gettempdir(),
+                    help="where state directories (and the fsync probe) go")
+    ap.add_argument("--out", help="also write the report here")
+    a = ap.parse_args()
+    a.concurrencies = [1, 8, 64]
+    a.storm_alerts = 1000
+    if a.quick:
+        a.rounds, a.seconds = a.rounds or 2, a.seconds or 1
+        a.storm_posts, a.cold_starts, a.fsync_seconds = 1, 1, 1
+    else:
+        a.rounds, a.seconds = a.rounds or 5, a.seconds or 10
+        a.storm_posts, a.cold_starts, a.fsync_seconds = 3, 5, 3
+    return a
 
 
-def wait_listening(port, deadline):
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return True
-        time.sleep(0.002)
-    return False
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def exec_to_first_200(cmd, port, path, body, env=None):
-    """Start cmd, POST until the first 200; seconds from spawn to that answer."""
-    t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    try:
-        deadline = t0 + 10
-        while time.monotonic() < deadline:
-            try:
-                if post(port, path, body, timeout=2) == 200:
-                    return time.monotonic() - t0
-            except OSError:
-                time.sleep(0.001)
-        raise RuntimeError(f"no 200 from {cmd[0]} within 10 s")
-    finally:
-        stop(proc)
-
-
-def socket_activated_first_200(cmd, port, path, body, env):
-    """systemd-socket-activate holds the socket; the first connection execs self-heal."""
-    proc = subprocess.Popen(["systemd-socket-activate", "-l", f"127.0.0.1:{port}"] + cmd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    try:
-        if not wait_listening(port, time.monotonic() + 5):
-            raise RuntimeError("systemd-socket-activate did not listen")
-        t0 = time.monotonic()
-        status = post(port, path, body)
-        elapsed = time.monotonic() - t0
-        if status != 200:
-            raise RuntimeError(f"status {status}")
-        return elapsed
-    finally:
-        stop(proc)
-
-
-def wrk(port, path, body_file, seconds, workdir):
-    script = os.path.join(workdir, "post.lua")
-    with open(body_file) as f:
-        body = f.read()
-    with open(script, "w") as f:
-        f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n')
-        f.write("wrk.body = " + json.dumps(body) + "\n")
-        f.write('done = function(summary, latency, requests)\n'
-                '  io.write(string.format("non2xx=%d\\n", summary.errors.status))\nend\n')
-    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "-s", script,
-                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
-                         timeout=seconds + 30).stdout
-    rps = float(next(l.split()[1] for l in out.splitlines() if l.startswith("Requests/sec")))
-    non2xx = int(next(l.split("=")[1] for l in out.splitlines() if l.startswith("non2xx")))
-    return rps, non2xx
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--seconds", type=int, default=10)
-    args = ap.parse_args()
+def require_tools(args):
+    binary = os.path.join(args.build, "self-heal")
+    if not os.access(binary, os.X_OK):
+        sys.exit(f"bench: {binary} is missing: build self-heal first (README.md)")
     for tool in ("webhook", "wrk", "systemd-socket-activate"):
         if not shutil.which(tool):
             sys.exit(f"bench: {tool} is missing: run scripts/install-deps --bench")
-    binary = os.path.join(args.build, "self-heal")
-    body = open(FIXTURE, "rb").read()
+    amx = os.path.abspath(args.am_executor) if args.am_executor else ""
+    if amx and not os.access(amx, os.X_OK):
+        sys.exit(f"bench: --am-executor {amx} is not an executable")
+    return os.path.abspath(binary), amx
 
-    with tempfile.TemporaryDirectory(prefix="self-heal-bench-") as tmp:
-        cfg = os.path.join(tmp, "cfg")
-        shutil.copytree(os.path.join(ROOT, "tests", "data", "config-demo"), cfg)
-        with open(os.path.join(cfg, "self-heal.conf"), "a") as f:
-            f.write("\n[Metrics]\nTextfilePath=\n")
-        handler = os.path.join(cfg, "handlers.d", "disk-space-low.conf")
-        with open(handler) as f:
-            text = f.read().replace("Mode=run", "Mode=dry-run")
-        with open(handler, "w") as f:
-            f.write(text)
-        hooks = os.path.join(tmp, "hooks.json")
-        with open(hooks, "w") as f:
-            json.dump([{"id": "alert", "execute-command": "/bin/true",
-                        "http-methods": ["POST"]}], f)
-        env = dict(os.environ, SELF_HEAL_LOG="stderr")
 
-        def self_heal_cmd(port, state, listen=True):
-            cmd = [binary, "serve", "--config-dir", cfg, "--state-dir", state]
-            return cmd + (["--listen", f"127.0.0.1:{port}"] if listen else [])
+def version_of(argv):
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        return (r.stdout or r.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "?"
 
-        # One state directory per variant, kept across runs as on a real host: the
-        # database exists after the first activation.
-        states = {}
 
-        def fresh_state(variant="default"):
-            if variant not in states:
-                states[variant] = tempfile.mkdtemp(dir=tmp)
-            return states[variant]
+def header(args, binary, amx, workdir):
+    cmd = " ".join(shlex.quote(a) for a in sys.argv)
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return "\n".join([
+        f"## self-heal bench ({'quick' if args.quick else 'full'}), "
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
+        f"- command: `{cmd}`",
+        f"- host: {platform.node()}, {os.cpu_count()} CPUs, Linux {platform.release()}, "
+        f"load average at start {load}",
+        f"- state directories: {floors.filesystem_of(workdir)}",
+        f"- self-heal: {version_of([binary, '--version'])}; webhook: "
+        f"{version_of(['webhook', '-version'])}; am-executor: {amx}",
+        f"- rounds: {args.rounds}, wrk: {args.seconds} s per run, 2 threads (1 at c=1); "
+        "rows alternate from round to round",
+        "- every alert posted has a fingerprint never posted before in the run",
+        "- host, not real systemd: no systemd runs here, so nothing is launched as a unit", ""])
 
-        cold = {"self-heal (socket-activated)": [], "self-heal (exec)": [], "webhook (exec)": []}
-        for _ in range(args.runs):
-            port = free_port()
-            cold["self-heal (socket-activated)"].append(socket_activated_first_200(
-                self_heal_cmd(port, fresh_state("activated"), listen=False), port, "/", body, env))
-            port = free_port()
-            cold["self-heal (exec)"].append(exec_to_first_200(
-                self_heal_cmd(port, fresh_state("exec")), port, "/", body, env))
-            port = free_port()
-            cold["webhook (exec)"].append(exec_to_first_200(
-                ["webhook", "-hooks", hooks, "-ip", "127.0.0.1", "-port", str(port)],
-                port, "/hooks/alert", body))
 
-        print(f"Cold start, process start -> first 200, {args.runs} runs (ms):")
-        print(f"  {'':32} {'median':>8} {'min':>8} {'max':>8}")
-        med = {}
-        for name, xs in cold.items():
-            med[name] = statistics.median(xs) * 1000
-            print(f"  {name:32} {med[name]:8.1f} {min(xs)*1000:8.1f} {max(xs)*1000:8.1f}")
-        print(f"  ratio webhook/self-heal (exec): {med['webhook (exec)'] / med['self-heal (exec)']:.2f}x")
+def rows_for(binary, cfg_dir, hooks, amx, amx_why, workdir, floor_bin, floor_why, figure):
+    sh = {
+        "decide": ("parses, decides `no-handler`, journals (stderr); writes nothing to the store",
+                   '"no-handler"'),
+        "durable": ("parses, decides `dry-run`, records the new notification in SQLite (WAL, "
+                    "synchronous=FULL: a commit with fsync per alert), journals (stderr); "
+                    "launches nothing", '"dry-run"'),
+    }[figure]
+    rows = [Row(servers.self_heal(binary, cfg_dir, sh[0]), sh[1], "")]
+    if figure == "decide":
+        rows.append(Row(servers.webhook(hooks, "nomatch", "webhook (no match)",
+                                        "parses, trigger rule does not match; runs nothing"),
+                        "Hook rules were not satisfied", ""))
+    else:
+        rows.append(Row(servers.webhook(hooks, "true-wait", "webhook /bin/true (waits)",
+                                        "runs /bin/true, answers after it exits; writes nothing"),
+                        None, ""))
+        rows.append(Row(servers.webhook(hooks, "true-nowait", "webhook /bin/true (no wait)",
+                                        "answers at once, runs /bin/true meanwhile (webhook's "
+                                        "default); writes nothing"), None, ""))
+    amx_does = ("parses, match_labels do not match; runs nothing" if figure == "decide" else
+                "runs /bin/true once per request, answers after it exits; writes nothing")
+    if amx:
+        rows.append(Row(servers.am_executor(amx, workdir, figure == "decide",
+                                            "am-executor", amx_does), None, ""))
+    else:
+        rows.append(Row(None, None, "", "am-executor", amx_does, amx_why))
+    if floor_bin:
+        rows.append(Row(servers.floor_httpd(floor_bin), None, ""))
+    else:
+        rows.append(Row(None, None, "", "floor: libmicrohttpd", "-", floor_why))
+    return rows
 
-        # Throughput: both servers up at once is unfair on 2 cores; run one after the other.
-        port = free_port()
-        proc = subprocess.Popen(self_heal_cmd(port, fresh_state("throughput")), stderr=subprocess.DEVNULL, env=env)
-        try:
-            wait_listening(port, time.monotonic() + 5)
-            sh_rps, sh_bad = wrk(port, "/", FIXTURE, args.seconds, tmp)
-        finally:
-            stop(proc)
-        port = free_port()
-        proc = subprocess.Popen(["webhook", "-hooks", hooks, "-ip", "127.0.0.1", "-port", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_listening(port, time.monotonic() + 5)
-            wh_rps, wh_bad = wrk(port, "/hooks/alert", FIXTURE, args.seconds, tmp)
-        finally:
-            stop(proc)
-        print(f"\nThroughput, fixture 01 POST, wrk -t2 -c8 -d{args.seconds}s (requests/s):")
-        print(f"  self-heal  {sh_rps:10.0f}  (non-2xx {sh_bad})")
-        print(f"  webhook    {wh_rps:10.0f}  (non-2xx {wh_bad})")
-        print(f"  ratio self-heal/webhook: {sh_rps / wh_rps:.2f}x")
+
+def main():
+    args = parse_args()
+    binary, amx = require_tools(args)
+    out = []
+
+    def emit(text):
+        print(text, flush=True)
+        out.append(text)
+
+    with tempfile.TemporaryDirectory(prefix="self-heal-bench-", dir=args.state_root) as tmp:
+        cfg_dir = servers.write_self_heal_config(os.path.join(tmp, "config"))
+        hooks = servers.write_webhook_hooks(os.path.join(tmp, "hooks.json"))
+        floor_bin, floor_why = floors.build_floor_httpd(tmp)
+        amx_why = NOT_GIVEN
+        if not amx and args.am_executor_src:
+            amx, why = am_executor.build(args.am_executor_src, os.path.join(tmp, "am-executor"))
+            amx_why = f"not available: {why}"
+            if not amx:
+                print(f"bench: am-executor not built: {why}", file=sys.stderr)
+        amx_desc = (f"built here from {args.am_executor_src}" if amx and args.am_executor_src
+                    and not args.am_executor else amx or amx_why)
+        emit(header(args, binary, amx_desc, tmp))
+
+        def rows(figure):
+            return rows_for(binary, cfg_dir, hooks, amx, amx_why, tmp, floor_bin, floor_why,
+                            figure)
+
+        fs, sd = figures.floor_rates(args, tmp)
+
+        decide_rows = rows("decide")
+        per_c, written = figures.decide_only(decide_rows, args, tmp)
+        written_text = "; ".join(f"{name}: {counts}" for name, counts in written.items())
+        for c in args.concurrencies:
+            emit(report.table(
+                f"1. Decide-only, wrk -c{c} (requests/s)",
+                "Workload: one firing alert per request, each a new fingerprint, of an alertname "
+                "no handler takes. Writes per round (self-heal: store rows; am-executor: "
+                f"commands run; must be 0): {written_text}.",
+                [r.samples for r in per_c[c]], "req/s", "higher"))
+
+        durable_rows = rows("durable")
+        truth = figures.durable(durable_rows, args, tmp)
+        truth_text = "; ".join(f"{name}: " + ", ".join(f"{w}/{n}" for w, n in pairs)
+                               for name, pairs in truth.items())
+        emit(report.table(
+            "2. Durable, wrk -c8 (requests/s)",
+            "Workload: one firing alert per request, each a new fingerprint, of the alertname "
+            "the bench's Mode=dry-run handler takes. Writes (self-heal: store rows; am-executor: "
+            f"commands run) / answers wrk counted, per round: {truth_text or '-'}. "
+            "The fsync and systemd-run floors are other units, so no ratio.",
+            [r.samples for r in durable_rows] + [fs, sd], "req/s", "higher"))
+
+        storm_rows = rows("durable")
+        size = figures.storm(storm_rows, args, tmp)
+        derived = report.Samples(f"floor: {args.storm_alerts} fsyncs",
+                                 f"{args.storm_alerts} / the measured fsync rate (derived, not run)",
+                                 "ms")
+        for v in fs.values:
+            derived.add(args.storm_alerts * 1000 / v)
+        emit(report.table(
+            f"3. Storm: one POST of {args.storm_alerts} new alerts -> its 200 (ms)",
+            f"Workload: {size:,} bytes, {args.storm_alerts} alerts of the dry-run handler's "
+            "alertname, each a new fingerprint; per round the median of "
+            f"{args.storm_posts} posts. self-heal decides and records each alert (a commit "
+            "each); webhook and am-executor run /bin/true once for the whole payload.",
+            [r.samples for r in storm_rows] + [derived], "ms", "lower"))
+
+        cold_rows = rows("durable")
+        sh = cold_rows[0].variant
+        cold_rows.insert(1, Row(sh, None, "", "self-heal (socket-activated)",
+                                "systemd-socket-activate holds the socket; time from the first "
+                                "connection (which starts self-heal) to its 200"))
+        cold_rows.insert(1, Row(sh, None, "", "self-heal (state kept)",
+                                "exec with --listen and the state directory of its previous "
+                                "start -> first 200"))
+        cold_rows[0].samples.does = ("exec with --listen and a fresh state directory (creates "
+                                     "its database) -> first 200, a dry-run decision recorded")
+        figures.cold_start(cold_rows, args, tmp)
+        emit(report.table(
+            "4. Cold start: exec -> first 200 (ms)",
+            "Workload: start the server, POST one new alert until the first 200 (refused "
+            f"connections retried every ms); per round the median of {args.cold_starts} starts, "
+            "each with a fresh state directory unless the row says otherwise.",
+            [r.samples for r in cold_rows], "ms", "lower"))
+
+        emit(report.table("5. Floors of this machine", "What any receiver here costs at least.",
+                          [fs, sd], None, "higher", ref_name=None))
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        emit(f"Load average at the end: {load}. Numbers from a shared, noisy machine are "
+             "provisional; compare the ratios, which come from the same rounds.\n")
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write("\n".join(out))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Pieces of bench/compare.py: payloads, servers, measurements, floors, tables."""
