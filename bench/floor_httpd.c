@@ -55,8 +55,8 @@ int main(int argc, char **argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
-  flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL : MHD_USE_POLL;
+  /* The mode self-heal uses (src/http/mhd_server.cpp): poll(), not epoll. */
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_POLL;
   struct MHD_Daemon *daemon = MHD_start_daemon(flags, 0, NULL, NULL, &on_request, NULL,
                                                MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_END);
   if (daemon == NULL) {
