@@ -1,5 +1,5 @@
 /* The HTTP floor of the bench: libmicrohttpd in the mode self-heal uses (one internal
- * polling thread, epoll where there is one), reading each POST body whole and
+ * polling thread and poll()), reading each POST body whole and
  * answering 200 with a fixed body. No parsing, no decision, no write: what any
  * receiver on this library costs at least on this machine.
  *
