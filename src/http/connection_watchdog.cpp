@@ -92,8 +92,8 @@ bool ConnectionWatchdog::AdmitBody(ConnectionState* state) {
   return admitted;
 }
 
-void ConnectionWatchdog::RequestEnded(ConnectionState& state) {
-  const std::optional<TcpCounters> counters = ReadTcpCounters(state.fd);
+void ConnectionWatchdog::RequestEnded(ConnectionState& state,
+                                      const std::optional<TcpCounters>& counters) {
   std::lock_guard<std::mutex> lock(mu_);
   table_.RequestEnded(IdOf(state), SteadyClock::now());
   if (auto it = watched_.find(IdOf(state)); it != watched_.end()) {

@@ -43,7 +43,7 @@ class ConnectionWatchdog {
   void Opened(ConnectionState& state);
   // False: every body slot is taken (answer 503). `state` null: not tracked.
   bool AdmitBody(ConnectionState* state);
-  void RequestEnded(ConnectionState& state);
+  void RequestEnded(ConnectionState& state, const std::optional<TcpCounters>& counters);
   void Closed(ConnectionState& state);
 
   // The journal for the requests a client abandons or libmicrohttpd refuses itself

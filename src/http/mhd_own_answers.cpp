@@ -131,7 +131,8 @@ void OwnAnswerJournal::ConnectionClosed(ConnectionState& state) {
 
 void OwnAnswerJournal::RequestEnded(MHD_Connection* connection,
                                     const std::optional<EndedRequest>& request,
-                                    MHD_RequestTerminationCode code) {
+                                    MHD_RequestTerminationCode code,
+                                    const std::optional<TcpCounters>& counters) {
   // A response queued while we never answered is libmicrohttpd's own.
   unsigned mhd_status = 0;
   if (!request || !request->answered) {
@@ -143,7 +144,6 @@ void OwnAnswerJournal::RequestEnded(MHD_Connection* connection,
   if (state != nullptr) {
     if (mhd_status != 0) ClaimMhdAnswer(*state, mhd_status);
     state->in_request = false;
-    std::optional<TcpCounters> counters = ReadTcpCounters(state->fd);
     state->written = counters ? counters->bytes_written : 0;
     std::lock_guard<std::mutex> lock(mu_);
     state->since = ++tick_;

@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http/tcp_counters.h"
 #include "journal/journal.h"
 
 namespace selfheal {
@@ -80,8 +81,9 @@ class OwnAnswerJournal {
   // The URI callback: a request line was parsed on `connection`.
   static void RequestLineSeen(MHD_Connection* connection);
   // NOTIFY_COMPLETED; `request` is nullopt when no per-request context exists.
+  // `counters`: the connection's, read as the request ended.
   void RequestEnded(MHD_Connection* connection, const std::optional<EndedRequest>& request,
-                    MHD_RequestTerminationCode code);
+                    MHD_RequestTerminationCode code, const std::optional<TcpCounters>& counters);
   // MHD_OPTION_EXTERNAL_LOGGER: keeps the statuses of the answers it gives itself.
   void Logged(const char* format, va_list args);
 

@@ -43,6 +43,7 @@
 #include "http/rejection.h"
 #include "http/request_checks.h"
 #include "http/server.h"
+#include "http/tcp_counters.h"
 
 namespace selfheal {
 
@@ -227,8 +228,13 @@ void MhdServer::OnCompleted(void* cls, MHD_Connection* connection, void** reques
                            request->too_large};
     }
     auto* self = static_cast<MhdServer*>(cls);
-    self->own_answers_.RequestEnded(connection, ended, code);
-    if (ConnectionState* state = StateOf(connection)) self->watchdog_.RequestEnded(*state);
+    // Read once for both: a getsockopt and an ioctl per request are a measurable part
+    // of a request that decides nothing.
+    ConnectionState* state = StateOf(connection);
+    const std::optional<TcpCounters> counters =
+        state != nullptr ? ReadTcpCounters(state->fd) : std::nullopt;
+    self->own_answers_.RequestEnded(connection, ended, code, counters);
+    if (state != nullptr) self->watchdog_.RequestEnded(*state, counters);
   } catch (...) {
   }
   delete request;
