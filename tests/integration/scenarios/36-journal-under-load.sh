@@ -4,8 +4,8 @@
 # fingerprint a request, a Mode=dry-run handler so that each is a recorded decision
 # that starts no unit) give exactly as many 2xx answers, dry-run decisions in the
 # journal, and notification rounds in the store; journald suppresses nothing of
-# self-heal's. And a handler that prints 60,000 lines does not get its result entry
-# (journaled from its own unit by the recorder) dropped. journald's default rate
+# self-heal's. And a handler that prints 60,000 lines keeps all of them and its
+# result entry (journaled from its own unit by the recorder). journald's default rate
 # limit (10000 entries a 30 s per unit, scaled by free space) lost over half of the
 # decisions before the units set LogRateLimitIntervalSec=0 (docs/design-notes.md).
 # shellcheck source=SCRIPTDIR/../lib/harness.sh
@@ -45,7 +45,7 @@ it_handler chatty <<EOF
 AlertName=Chatty
 Instance=chatty-1
 [Run]
-Exec=/usr/bin/seq $chatty_lines
+Exec=/bin/sh -c "seq $chatty_lines; sleep 2"
 TimeoutSec=60s
 EOF
 assert_ok in_container self-heal check
@@ -87,15 +87,19 @@ assert_eq "$ok" "$stored" "store: one notification round for each 2xx answer"
 suppressed=$(in_container journalctl --no-pager -o cat _SYSTEMD_UNIT=systemd-journald.service |
   grep -i 'suppressed' | grep -i 'self-heal' || true)
 [[ -z $suppressed ]] || diag "journald: $(tail -3 <<<"$suppressed" | paste -sd';')"
-assert_eq "" "$suppressed" "journald suppressed nothing from self-heal's units"
+# journald says so only once a window is over and the unit logs again: the counts above
+# are the test, this names the loss when there is one.
+assert_eq "" "$suppressed" "journald reported no suppressed entries of self-heal's units"
 
 # --- a chatty handler keeps its result entry ---------------------------------------
+# The pause after its output lets journald read all of it before the recorder journals
+# the result (else the result overtakes the stream and finds its bucket not yet full).
 answer=$(it_post "$(it_payload --alertname Chatty --instance chatty-1)")
 assert_eq launch "$(it_decisions "$answer")" "a handler that prints $chatty_lines lines is launched"
 unit=$(it_unit chatty chatty-1)
 assert_that "its result entry (journaled by the recorder from its unit) arrives" \
   it_wait_count 1 30 "MESSAGE_ID=$MSG_RESULT" SELF_HEAL_INSTANCE=chatty-1
-seq_lines() { in_container journalctl --no-pager -o cat _SYSTEMD_UNIT="$unit" SYSLOG_IDENTIFIER=seq | wc -l; }
+seq_lines() { in_container journalctl --no-pager -o cat _SYSTEMD_UNIT="$unit" SYSLOG_IDENTIFIER=sh | wc -l; }
 # The recorder's native entry can overtake the end of the output stream: wait for it.
 seq_done() { (($(seq_lines) >= chatty_lines)); }
 wait_until 20 seq_done

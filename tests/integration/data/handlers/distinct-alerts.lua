@@ -6,6 +6,8 @@
 -- were answered: its connection has nothing in flight then, so what was answered is
 -- exactly what was sent. done() prints one JSON line; a request wrk had to send
 -- again (a socket error) shows in "errors", which the scenario requires to be 0.
+-- "sent" counts request() calls: one more than was sent, as wrk calls it once on
+-- the first thread to check the script before any connection.
 local threads = {}
 
 function setup(thread)
