@@ -20,6 +20,11 @@ namespace selfheal {
 
 namespace {
 
+// journald's rate limit for a handler unit: as LogRateLimitIntervalSec=1s and
+// LogRateLimitBurst=1000000 in units/self-heal.service, more than journald can take.
+constexpr uint64_t kLogRateLimitIntervalUsec = 1000 * 1000;
+constexpr uint32_t kLogRateLimitBurst = 1000 * 1000;
+
 // Appends one (sv) property. The value is written by `fill` inside the variant.
 template <typename Fill>
 int AppendProperty(sd_bus_message* m, const char* name, const char* signature, Fill fill) {
@@ -131,6 +136,22 @@ int AppendProperties(sd_bus_message* m, const LaunchRequest& req) {
          return AppendExec(x, req.result_argv, {"privileged", "no-env-expand"});
        })) < 0)
     return r;
+  // The recorder runs in this unit's cgroup, so journald counts its result entry in the
+  // unit's rate-limit bucket, with the handler's output: a chatty handler must not get
+  // the result dropped. The limit of units/self-heal.service (0 would mean journald's
+  // default, not "off"): a handler's output is bounded by its TimeoutSec= and the
+  // journal's size caps instead (docs/design-notes.md, "The audit trail is never
+  // rate-limited"). Escalation commands have no recorder and keep the default.
+  if (!req.result_argv.empty()) {
+    if ((r = AppendProperty(m, "LogRateLimitIntervalUSec", "t", [](sd_bus_message* x) {
+           return sd_bus_message_append(x, "t", kLogRateLimitIntervalUsec);
+         })) < 0)
+      return r;
+    if ((r = AppendProperty(m, "LogRateLimitBurst", "u", [](sd_bus_message* x) {
+           return sd_bus_message_append(x, "u", kLogRateLimitBurst);
+         })) < 0)
+      return r;
+  }
   // Parsed when the config was loaded (config/resource_limits.h): nothing to refuse here.
   std::optional<IntegerProperty> limits[] = {
       req.memory_max ? std::optional(MemoryMaxProperty(*req.memory_max)) : std::nullopt,
