@@ -86,6 +86,14 @@ EscalationFacts FactsFor(const Alert& alert, const Decision& d, const History& h
 
 namespace {
 
+// Whether ForgetRunsThatNeverStarted will ask systemd about one of `history`'s keys.
+bool AsksSystemd(const History& history) {
+  for (const auto& [handler, key] : history.keys) {
+    if (key.run_active) return true;
+  }
+  return false;
+}
+
 // Asks systemd only while the request's deadline lasts: a call that timed out spent it,
 // so after one timeout nothing waits again.
 Expected<bool> UnitExists(Launcher& launcher, const std::string& unit, Deadline deadline) {
@@ -97,6 +105,19 @@ Expected<bool> UnitExists(Launcher& launcher, const std::string& unit, Deadline 
 }
 
 }  // namespace
+
+Status WebhookService::MakeDurable(Unflushed& unflushed) {
+  if (Status flushed = store_.Flush(); !flushed.ok()) {
+    unflushed = {};  // rolled back: the retry decides them again
+    return flushed;
+  }
+  for (const AuditEvent& entry : unflushed.entries) journal_.Write(entry);
+  for (const EscalationFacts& facts : unflushed.escalations) {
+    AnnounceEscalation(facts, wake_path_, journal_);
+  }
+  unflushed = {};
+  return Ok();
+}
 
 // The store says a run is active when an attempt has no result yet. If systemd has
 // no such unit, that run never started: serve was killed between recording the
@@ -220,7 +241,11 @@ HttpResponse WebhookService::Handle(const WebhookRequest& request) {
   }
   const std::vector<Alert>& alerts = parsed.value().alerts;
   size_t reached = 0;
+  // One transaction for the request's decisions where nothing acts on them in between:
+  // a payload of 1,000 alerts that launch nothing is one fsync, not 1,000.
+  store_.Group();
   HttpResponse response = DecideAll(request, alerts, reached);
+  store_.Ungroup();  // what an error left unflushed is rolled back: the retry decides it
   if (response.status != 200 && reached > 0) {
     // Alertmanager retries the whole request. Those of its alerts decided before the
     // error, and the one it happened at, must see that retry as a retry however long
@@ -253,6 +278,19 @@ HttpResponse WebhookService::DecideAll(const WebhookRequest& request,
     if (on_state_changed_) on_state_changed_();
     return ErrorResponse(status, "systemd did not answer in time; retry");
   };
+  auto store_unavailable = [&](const std::string& what, const Error& error) {
+    const int status = StatusFor(Errc::kUnavailable);
+    journal_.Write(RejectionEvent(request, status, "store-unavailable", what + error.message));
+    return ErrorResponse(status, "state store unavailable; retry");
+  };
+  Unflushed unflushed;
+  auto durable = [&](const Alert& alert) -> std::optional<HttpResponse> {
+    Status flushed = MakeDurable(unflushed);
+    if (flushed.ok()) return std::nullopt;
+    return store_unavailable(
+        "could not record the decisions up to '" + EscapeForLog(alert.alertname(), 80) + "': ",
+        flushed.error());
+  };
   std::string decisions = "[";
   for (const Alert& alert : alerts) {
     TimePoint now = clock_.Now();
@@ -263,10 +301,11 @@ HttpResponse WebhookService::DecideAll(const WebhookRequest& request,
     if (history.ok()) ++reached;  // its notification may have a round, or get one below
     if (!history.ok()) {
       // Whatever the store says, the decision could not be made now: a retry can help.
-      const int status = StatusFor(Errc::kUnavailable);
-      journal_.Write(RejectionEvent(request, status, "store-unavailable",
-                                    "state store unavailable: " + history.error().message));
-      return ErrorResponse(status, "state store unavailable; retry");
+      return store_unavailable("state store unavailable: ", history.error());
+    }
+    // Nothing waits on systemd while the group holds the write lock.
+    if (AsksSystemd(history.value())) {
+      if (auto failed = durable(alert)) return *failed;
     }
     if (Status asked =
             ForgetRunsThatNeverStarted(alert, history.value(), request.remote, systemd_deadline);
@@ -275,6 +314,7 @@ HttpResponse WebhookService::DecideAll(const WebhookRequest& request,
     }
     Decision decision = Decide(alert, config, history.value(), now);
     if (decision.verdict == Verdict::kLaunch && launcher_) {
+      if (auto failed = durable(alert)) return *failed;
       if (Status asked = SkipIfUnitActive(alert, decision, systemd_deadline); !asked.ok()) {
         return systemd_late(alert, asked.error());
       }
@@ -289,36 +329,41 @@ HttpResponse WebhookService::DecideAll(const WebhookRequest& request,
       // The world's word on the newest attempt: healed, remembered, or too late.
       Expected<ResolveCredit> credit = store_.CreditResolved(alert, decision, now);
       if (!credit.ok()) {
-        const int status = StatusFor(Errc::kUnavailable);
-        journal_.Write(RejectionEvent(request, status, "store-unavailable",
-                                      "could not record the resolve of '" +
-                                          EscapeForLog(alert.alertname(), 80) +
-                                          "': " + credit.error().message));
-        return ErrorResponse(status, "state store unavailable; retry");
+        return store_unavailable(
+            "could not record the resolve of '" + EscapeForLog(alert.alertname(), 80) + "': ",
+            credit.error());
       }
-      journal_.Write(ResolvedEvent(alert, decision, credit.value(), request.remote, now));
+      unflushed.entries.push_back(
+          ResolvedEvent(alert, decision, credit.value(), request.remote, now));
       AppendDecision(decisions, alert, decision);
       continue;
     }
     if (Status recorded = store_.Record(alert, decision, now, outbox_row ? &*outbox_row : nullptr);
         !recorded.ok()) {
-      const int status = StatusFor(Errc::kUnavailable);
-      journal_.Write(RejectionEvent(request, status, "store-unavailable",
-                                    "could not record the decision for '" +
-                                        EscapeForLog(alert.alertname(), 80) +
-                                        "': " + recorded.error().message));
-      return ErrorResponse(status, "state store unavailable; retry");
+      return store_unavailable(
+          "could not record the decision for '" + EscapeForLog(alert.alertname(), 80) + "': ",
+          recorded.error());
     }
     if (decision.verdict == Verdict::kLaunch && launcher_) {
-      if (!Launch(config, alert, decision, request.remote, now, systemd_deadline)) {
+      // The attempt is durable before systemd hears of it; what Launch writes (a start
+      // taken back, a refused one's result) commits on its own, as it journals it.
+      if (auto failed = durable(alert)) return *failed;
+      store_.Ungroup();
+      const bool started = Launch(config, alert, decision, request.remote, now, systemd_deadline);
+      store_.Group();
+      if (!started) {
         if (on_state_changed_) on_state_changed_();
         return ErrorResponse(StatusFor(Errc::kUnavailable), "could not start the handler; retry");
       }
+      if (escalation) AnnounceEscalation(*escalation, wake_path_, journal_);
     } else {
-      journal_.Write(DecisionEvent(alert, decision, request.remote, ""));
+      unflushed.entries.push_back(DecisionEvent(alert, decision, request.remote, ""));
+      if (escalation) unflushed.escalations.push_back(*escalation);
     }
-    if (escalation) AnnounceEscalation(*escalation, wake_path_, journal_);
     AppendDecision(decisions, alert, decision);
+  }
+  if (!alerts.empty()) {
+    if (auto failed = durable(alerts.back())) return *failed;
   }
   decisions += "]";
   if (on_state_changed_) on_state_changed_();

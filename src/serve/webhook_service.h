@@ -12,6 +12,7 @@
 #include "alert/webhook_parser.h"
 #include "common/time.h"
 #include "config/config.h"
+#include "escalate/escalation_payload.h"
 #include "http/server.h"
 #include "journal/journal.h"
 #include "launch/launcher.h"
@@ -59,6 +60,15 @@ class WebhookService {
   void UseConfig(const Config& config);
 
  private:
+  // What may not be done before the store's group is flushed: the journal entries of
+  // its decisions, and the escalations they announce.
+  struct Unflushed {
+    std::vector<AuditEvent> entries;
+    std::vector<EscalationFacts> escalations;
+  };
+  // Flushes the store's group, then journals and announces what waited for it; on a
+  // failure nothing of it is journaled (it was rolled back).
+  Status MakeDurable(Unflushed& unflushed);
   // Decides and records each alert in turn; `reached` counts those it began, and the
   // first error answer ends the request.
   HttpResponse DecideAll(const WebhookRequest& request, const std::vector<Alert>& alerts,

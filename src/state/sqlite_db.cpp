@@ -297,6 +297,13 @@ std::optional<TimePoint> Query::OptTime(int col) const {
 
 Transaction::~Transaction() {
   connection_.turns().SetWaiting(false);
+  if (joined_) {
+    if (open_ && !connection_.group_error_) {
+      connection_.group_error_ =
+          Error{Errc::kUnavailable, what_ + ": failed, and with it every write of its group"};
+    }
+    return;
+  }
   if (open_ && !sqlite3_get_autocommit(connection_.db())) {
     sqlite3_exec(connection_.db(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
@@ -306,6 +313,20 @@ Status Transaction::Begin(Mode mode) {
   // Read transactions stay deferred: they take a WAL snapshot at the first read and
   // never wait for a writer.
   if (SharedIndexLost()) return IndexLostError(what_, connection_.path());
+  if (connection_.grouping_) {
+    if (connection_.group_error_) return *connection_.group_error_;
+    if (!connection_.group_open_) {
+      // Up front, whatever the mode: a group is there to write.
+      connection_.turns().GiveWay();
+      Status begun = Query(connection_, "BEGIN IMMEDIATE", what_).Run();
+      connection_.turns().SetWaiting(false);
+      if (!begun.ok()) return begun;
+      connection_.group_open_ = true;
+    }
+    joined_ = true;
+    open_ = true;
+    return Ok();
+  }
   if (mode == Mode::kWrite) connection_.turns().GiveWay();
   Status begun =
       Query(connection_, mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN", what_).Run();
@@ -318,10 +339,42 @@ Status Transaction::Begin(Mode mode) {
 Status Transaction::Commit() {
   // What this transaction read may have come from the zeroed stand-in for the index.
   if (SharedIndexLost()) return IndexLostError(what_, connection_.path());
+  if (joined_) {
+    open_ = false;  // Connection::Flush commits it with the rest of the group
+    return Ok();
+  }
   Query commit = Sql("COMMIT");
   if (Status s = commit.Run(); !s.ok()) return s;  // the destructor rolls back
   open_ = false;
+  ++connection_.commits_;
   return Ok();
+}
+
+Status Connection::Flush() {
+  if (!group_open_) return Ok();
+  group_open_ = false;
+  std::optional<Error> failed = std::move(group_error_);
+  group_error_.reset();
+  if (!failed && SharedIndexLost()) failed = IndexLostError("commit a group", path_);
+  if (!failed) {
+    Status committed = Exec("COMMIT", "commit a group of writes");
+    if (committed.ok()) {
+      ++commits_;
+      return Ok();
+    }
+    failed = committed.error();
+  }
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  return *failed;
+}
+
+void Connection::Ungroup() {
+  if (group_open_ && !sqlite3_get_autocommit(db_)) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  grouping_ = false;
+  group_open_ = false;
+  group_error_.reset();
 }
 
 }  // namespace selfheal::sqlite

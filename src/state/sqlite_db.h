@@ -65,7 +65,20 @@ class Connection {
 
   WriterTurns& turns() { return *turns_; }
 
+  // Groups the transactions that follow on this connection into one: each Transaction
+  // joins it instead of committing its own, and reads see the group's writes. Flush()
+  // commits the group (one fsync) and keeps grouping; Ungroup() rolls back what was not
+  // flushed and stops. A joined transaction that ends without its Commit() fails the
+  // group: Flush() then rolls it all back and returns that failure.
+  void Group() { grouping_ = true; }
+  Status Flush();
+  void Ungroup();
+  bool group_open() const { return group_open_; }
+  // Transactions committed on this connection, a group counting once (for tests).
+  int64_t commits() const { return commits_; }
+
  private:
+  friend class Transaction;
   Connection(sqlite3* db, std::string path, bool read_only)
       : db_(db), path_(std::move(path)), read_only_(read_only) {}
   static int RetryWhileBusy(void* arg, int count);  // the busy handler
@@ -82,6 +95,10 @@ class Connection {
   std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> cache_;
   std::unique_ptr<WriterTurns> turns_;
   std::chrono::steady_clock::time_point busy_since_;  // when the current wait began
+  bool grouping_ = false;
+  bool group_open_ = false;           // BEGIN IMMEDIATE of the group was run
+  std::optional<Error> group_error_;  // a joined transaction that failed
+  int64_t commits_ = 0;
 };
 
 // One use of a cached statement: bind, step, read columns. The first failure (prepare,
@@ -135,7 +152,8 @@ class Query {
   Status status_ = Ok();
 };
 
-// One transaction: every public method of SqliteStore is exactly one. kWrite takes the
+// One transaction: every public method of SqliteStore is exactly one (or one part of
+// a group, Connection::Group). kWrite takes the
 // write lock up front (BEGIN IMMEDIATE), so two writing processes serialize through
 // the busy timeout instead of failing half-way with a stale snapshot. Rolls back when
 // it goes out of scope uncommitted.
@@ -158,6 +176,7 @@ class Transaction {
   Connection& connection_;
   std::string what_;
   bool open_ = false;
+  bool joined_ = false;  // part of the connection's group: Connection::Flush commits
 };
 
 }  // namespace selfheal::sqlite

@@ -136,6 +136,8 @@ Expected<std::unique_ptr<sqlite::Connection>> SqliteStore::Connect() const {
 }
 
 Expected<sqlite::Connection*> SqliteStore::Connected() {
+  // A group ends on the connection it began on: a new one would have lost its writes.
+  if (db_ && db_->group_open()) return db_.get();
   // One stat() per transaction: SQLite itself goes on writing to a file moved aside.
   struct stat st {};
   bool same_file =
@@ -330,6 +332,26 @@ Status SqliteStore::AwaitRetry(std::span<const Alert> alerts, TimePoint now) {
     if (Status s = touch.Run(); !s.ok()) return s;
   }
   return tx.Commit();
+}
+
+void SqliteStore::Group() {
+  std::lock_guard lock(mu_);
+  if (Expected<sqlite::Connection*> db = Connected(); db.ok()) db.value()->Group();
+}
+
+Status SqliteStore::Flush() {
+  std::lock_guard lock(mu_);
+  return db_ ? db_->Flush() : Ok();
+}
+
+void SqliteStore::Ungroup() {
+  std::lock_guard lock(mu_);
+  if (db_) db_->Ungroup();
+}
+
+int64_t SqliteStore::commits() {
+  std::lock_guard lock(mu_);
+  return db_ ? db_->commits() : 0;
 }
 
 }  // namespace selfheal

@@ -71,6 +71,11 @@ class SqliteStore final : public StateStore {
                 const Escalation* escalation) override;
   Status CancelLaunch(const Alert& alert, const Decision& decision, TimePoint recorded_at) override;
   Status AwaitRetry(std::span<const Alert> alerts, TimePoint now) override;
+  void Group() override;
+  Status Flush() override;
+  void Ungroup() override;
+  // Transactions committed on the current connection, a group counting once (tests).
+  int64_t commits();
   // Fills attempts.resolved_at exactly when it credits (or, for a running attempt,
   // remembers) a resolve; a result other than done clears a remembered one.
   Expected<ResolveCredit> CreditResolved(const Alert& alert, const Decision& decision,

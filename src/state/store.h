@@ -64,6 +64,15 @@ class Store {
   // (dedup.h), and is a retry, not a repeat, however long the answer took (systemd
   // late with a start). One transaction; Errc::kUnavailable when it could not be written.
   virtual Status AwaitRetry(std::span<const Alert> alerts, TimePoint now) = 0;
+
+  // One request's writes as few transactions as it can: after Group(), the calls above
+  // join one transaction (and read what it wrote) until Flush() commits it, with one
+  // fsync; Ungroup() rolls back what was not flushed and ends the grouping. Nothing of
+  // a group is durable before Flush() returns Ok, so nothing may act on it (launch,
+  // journal, answer) before. A store that writes at once (MemoryStore) needs none of it.
+  virtual void Group() {}
+  virtual Status Flush() { return Ok(); }
+  virtual void Ungroup() {}
 };
 
 // Builds the escalation of a breaker the result being recorded opens, from what the
