@@ -103,7 +103,7 @@ def rows_for(binary, cfg_dir, hooks, amx, amx_why, workdir, floor_bin, floor_why
         "decide": ("parses, decides `no-handler`, journals (stderr); writes nothing to the store",
                    '"no-handler"'),
         "durable": ("parses, decides `dry-run`, records the new notification in SQLite (WAL, "
-                    "synchronous=FULL: a commit with fsync per alert), journals (stderr); "
+                    "synchronous=FULL: one commit with fsync per request), journals (stderr); "
                     "launches nothing", '"dry-run"'),
     }[figure]
     rows = [Row(servers.self_heal(binary, cfg_dir, sh[0]), sh[1], "")]
@@ -195,8 +195,8 @@ def main():
             f"3. Storm: one POST of {args.storm_alerts} new alerts -> its 200 (ms)",
             f"Workload: {size:,} bytes, {args.storm_alerts} alerts of the dry-run handler's "
             "alertname, each a new fingerprint; per round the median of "
-            f"{args.storm_posts} posts. self-heal decides and records each alert (a commit "
-            "each); webhook and am-executor run /bin/true once for the whole payload.",
+            f"{args.storm_posts} posts. self-heal decides and records every alert in one "
+            "commit; webhook and am-executor run /bin/true once for the whole payload.",
             [r.samples for r in storm_rows] + [derived], "ms", "lower"))
 
         cold_rows = rows("durable")
