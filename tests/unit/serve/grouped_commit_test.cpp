@@ -7,8 +7,8 @@
 #include <string>
 
 #include "fakes.h"
+#include "forwarding_store.h"
 #include "serve/webhook_service.h"
-#include "state/memory_store.h"
 #include "state/sqlite_store.h"
 #include "state/store_test_util.h"
 
@@ -110,25 +110,8 @@ TEST_F(GroupedCommitTest, AGroupIsInvisibleToOthersUntilFlushedAndUngroupRollsIt
 }
 
 // A store whose group commit fails: nothing may be journaled as decided.
-struct FailingFlushStore : Store {
-  Expected<History> LoadHistory(const Alert& a, const std::vector<const HandlerConfig*>& h,
-                                TimePoint t) override {
-    return inner.LoadHistory(a, h, t);
-  }
-  Status Record(const Alert& a, const Decision& d, TimePoint t, const Escalation* e) override {
-    return inner.Record(a, d, t, e);
-  }
-  Status CancelLaunch(const Alert& a, const Decision& d, TimePoint t) override {
-    return inner.CancelLaunch(a, d, t);
-  }
-  Status AwaitRetry(std::span<const Alert> alerts, TimePoint now) override {
-    return inner.AwaitRetry(alerts, now);
-  }
-  Expected<ResolveCredit> CreditResolved(const Alert& a, const Decision& d, TimePoint t) override {
-    return inner.CreditResolved(a, d, t);
-  }
+struct FailingFlushStore : ForwardingStore {
   Status Flush() override { return Error{Errc::kUnavailable, "disk I/O error (No space left)"}; }
-  MemoryStore inner;
 };
 
 TEST_F(GroupedCommitTest, AFailedCommitIsA503AndJournalsNoDecision) {

@@ -9,6 +9,7 @@
 #include "escalate/escalation_payload.h"
 #include "fakes.h"
 #include "fixtures.h"
+#include "forwarding_store.h"
 #include "state/memory_store.h"
 
 namespace selfheal {
@@ -243,7 +244,7 @@ namespace {
 
 // A store whose key has an attempt without a result, as after serve was killed
 // between recording an attempt and starting its unit.
-struct UnfinishedAttemptStore : Store {
+struct UnfinishedAttemptStore : ForwardingStore {
   Expected<History> LoadHistory(const Alert& alert,
                                 const std::vector<const HandlerConfig*>& handlers,
                                 TimePoint now) override {
@@ -256,19 +257,6 @@ struct UnfinishedAttemptStore : Store {
     }
     return h;
   }
-  Status Record(const Alert& a, const Decision& d, TimePoint now, const Escalation* e) override {
-    return inner.Record(a, d, now, e);
-  }
-  Status CancelLaunch(const Alert& a, const Decision& d, TimePoint t) override {
-    return inner.CancelLaunch(a, d, t);
-  }
-  Status AwaitRetry(std::span<const Alert> alerts, TimePoint now) override {
-    return inner.AwaitRetry(alerts, now);
-  }
-  Expected<ResolveCredit> CreditResolved(const Alert& a, const Decision& d, TimePoint t) override {
-    return inner.CreditResolved(a, d, t);
-  }
-  MemoryStore inner;
 };
 
 TEST_F(WebhookServiceTest, AttemptWhoseUnitNeverStartedNeitherBlocksNorDedupsTheRetry) {
