@@ -97,6 +97,7 @@ void OnBusError(int signal, siginfo_t* info, void* context) {
   Range lost;
   // si_code > 0: raised by an access, not sent by kill().
   if (info->si_code > 0 && FindIndexMapping(reinterpret_cast<uintptr_t>(info->si_addr), &lost) &&
+      // NOLINTNEXTLINE(performance-no-int-to-ptr): /proc/self/maps gives the address as text
       ::mmap(reinterpret_cast<void*>(lost.start), lost.end - lost.start, PROT_READ | PROT_WRITE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
     g_lost.store(true);
