@@ -167,10 +167,7 @@ int RunServe(const Args& args) {
                                 "tries again).",
                             request_store.error->message));
   }
-  SqliteStore::Deferred aftermath_store = SqliteStore::OpenOrRetry(args.state_dir);
   SystemdLauncher launcher;
-  Aftermath aftermath(*aftermath_store.store, *aftermath_store.store, config.server, journal,
-                      DeliveryRequestPath(args.state_dir));
   std::atomic<bool> state_changed{true};
 
   SystemClock clock;
@@ -189,6 +186,10 @@ int RunServe(const Args& args) {
                               std::string(from_systemd ? "the socket from systemd" : args.listen) +
                               " with " + std::to_string(config.handlers.size()) + " handler(s)."));
   sd_notifyf(0, "READY=1\nSTATUS=Answering webhooks, %zu handler(s)", config.handlers.size());
+  // Opened once the server answers: the first request does not wait for a second open.
+  SqliteStore::Deferred aftermath_store = SqliteStore::OpenOrRetry(args.state_dir);
+  Aftermath aftermath(*aftermath_store.store, *aftermath_store.store, config.server, journal,
+                      DeliveryRequestPath(args.state_dir));
   // Off the first request's path: escalations queued while nobody could wake their
   // deliverer (a broken config, an upgrade) are handed over once per start.
   aftermath.WakeIfPending();
