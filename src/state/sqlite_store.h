@@ -1,8 +1,9 @@
 // sqlite_store.h — the durable StateStore: one SQLite database, DIR/state.db, in WAL
 // mode with synchronous=FULL, shared by the service and the short-lived processes
 // that record results (`self-heal record-result` from ExecStopPost=) or serve
-// operators (`status`, `reset`, `pause`). Every method is one transaction; writers
-// take the write lock up front and wait for each other up to a busy timeout (2 s).
+// operators (`status`, `reset`, `pause`). Every method is one transaction, or a part
+// of the one a Group() spans (Store::Group: a request's decisions); writers take the
+// write lock up front and wait for each other up to a busy timeout (2 s).
 //
 // Errors: Errc::kUnavailable whenever the database cannot be read or written now
 // (locked past the timeout, I/O error, disk full, read-only, corrupt: the message then
