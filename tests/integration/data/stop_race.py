@@ -6,8 +6,8 @@ one JSON object per request on stdout; the scenario asserts on them.
 
   idle  CYCLES BURST BODY IDLE_SECS
       Each cycle: POST BODY once, stay silent until just before the idle timeout,
-      then watch /proc until the service stops accepting (MHD_quiesce_daemon() takes
-      the listening socket out of libmicrohttpd's epoll set) or its process is gone,
+      then watch /proc until the service closes the listening socket (it does as it
+      stops, after MHD_quiesce_daemon() gave it back) or its process is gone,
       and open BURST connections from that moment, one a millisecond, each POSTing
       BODY. They arrive while the old process is still there or before systemd has
       noticed its exit (the scenario compares with systemd's "Deactivated" entry):
@@ -109,24 +109,16 @@ def emit(record):
     print(json.dumps(record), flush=True)
 
 
-def epoll_fd_of(pid):
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == "anon_inode:[eventpoll]":
-                return fd
-        except OSError:
-            pass
-    return None
-
-
-def watches_listen_fd(pid, epoll_fd):
-    """True while the listening socket (fd 3, from systemd) is in libmicrohttpd's epoll
-    set; MHD_quiesce_daemon() takes it out. None once the process is gone."""
+def holds_listen_fd(pid):
+    """True while the service holds the listening socket (fd 3, from systemd): it closes
+    it as it stops, once libmicrohttpd was quiesced and let it go, a few ms before the
+    process exits. None once the process is gone. (libmicrohttpd polls with poll(), so
+    there is no epoll set in /proc to watch.)"""
     try:
-        with open("/proc/%d/fdinfo/%s" % (pid, epoll_fd)) as f:
-            return any(line.split()[:2] == ["tfd:", "3"] for line in f)
+        os.readlink("/proc/%d/fd/3" % pid)
+        return True
     except OSError:
-        return None
+        return False if os.path.exists("/proc/%d" % pid) else None
 
 
 def unit_journal(match, invocation_id, wait=2.0):
@@ -146,9 +138,9 @@ def unit_journal(match, invocation_id, wait=2.0):
 
 def idle_mode(cycles, n, body, idle):
     """The service exits by itself once idle: a request, then (idle - 0.1) s of silence,
-    then /proc is polled every 0.2 ms until the service stops accepting (it sent
-    STOPPING=1 and quiesced libmicrohttpd, which takes the listening socket out of its
-    epoll set). The process exits a few ms later and systemd notices after that. The
+    then /proc is polled every 0.2 ms until the service closes the listening socket (it
+    sent STOPPING=1, quiesced libmicrohttpd and stopped it). The process exits a few ms
+    later and systemd notices after that. The
     burst goes out then, one connection a millisecond, so it arrives inside that
     window: queued on the socket while the old process is still there."""
     for cycle in range(cycles):
@@ -158,16 +150,15 @@ def idle_mode(cycles, n, body, idle):
         pid = int(subprocess.run(["systemctl", "show", "-P", "MainPID", "self-heal.service"],
                                  capture_output=True, text=True).stdout.strip() or 0)
         first["pid"] = pid
-        epoll_fd = epoll_fd_of(pid) if pid else None
-        first["watching"] = bool(epoll_fd) and watches_listen_fd(pid, epoll_fd)
+        first["watching"] = bool(pid) and bool(holds_listen_fd(pid))
         emit(first)
         time.sleep(max(0.0, first["t_done"] + idle - 0.1 - time.time()))
         deadline = time.time() + idle + 1.0
         trigger = "timeout"
         while first["watching"] and time.time() < deadline:
-            w = watches_listen_fd(pid, epoll_fd)
+            w = holds_listen_fd(pid)
             if not w:
-                trigger = "quiesced" if w is False else "process gone"
+                trigger = "listen fd closed" if w is False else "process gone"
                 break
             time.sleep(0.0002)
         t_trigger = time.time()
