@@ -217,8 +217,8 @@ Match MatchHandler(const Alert& alert, const Config& config) {
 
 }  // namespace
 
-bool NeedsHistory(const Alert& alert, const Config& config) {
-  return !MatchHandler(alert, config).decided;
+std::optional<Decision> DecideOnAlertAlone(const Alert& alert, const Config& config) {
+  return MatchHandler(alert, config).decided;
 }
 
 Decision Decide(const Alert& alert, const Config& config, const History& history, TimePoint now) {

@@ -1,6 +1,8 @@
 // decide.h — the heart of self-heal: what to do with one alert.
 #pragma once
 
+#include <optional>
+
 #include "alert/alert.h"
 #include "alert/escalation_alertname.h"
 #include "config/config.h"
@@ -16,10 +18,12 @@ namespace selfheal {
 // dry-run, launch.
 Decision Decide(const Alert& alert, const Config& config, const History& history, TimePoint now);
 
-// Whether Decide(alert, config, …) reads its History: only for a firing alert with a
-// handler that matches it (AlertName, Instance=, Label=). Without one the caller need
-// not load any (no store read for an alert no handler acts on).
-bool NeedsHistory(const Alert& alert, const Config& config);
+// The rules of Decide that look at the alert alone (resolved, no-handler,
+// instance-not-allowed, labels-mismatch): their Decision, or nullopt when a handler
+// matches a firing alert and only its History can decide (Decide). The caller then
+// loads the History, and otherwise need not (no store read for an alert no handler
+// acts on).
+std::optional<Decision> DecideOnAlertAlone(const Alert& alert, const Config& config);
 
 // The handlers whose AlertName equals the alert's alertname: the keys whose history
 // the caller must load before calling Decide.

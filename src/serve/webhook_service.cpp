@@ -294,10 +294,11 @@ HttpResponse WebhookService::DecideAll(const WebhookRequest& request,
   std::string decisions = "[";
   for (const Alert& alert : alerts) {
     TimePoint now = clock_.Now();
+    // Decided by the alert alone: nothing to read from the store.
+    std::optional<Decision> early = DecideOnAlertAlone(alert, config);
     Expected<History> history =
-        NeedsHistory(alert, config)
-            ? store_.LoadHistory(alert, CandidateHandlers(alert, config), now)
-            : Expected<History>(History{});
+        early ? Expected<History>(History{})
+              : store_.LoadHistory(alert, CandidateHandlers(alert, config), now);
     if (history.ok()) ++reached;  // its notification may have a round, or get one below
     if (!history.ok()) {
       // Whatever the store says, the decision could not be made now: a retry can help.
@@ -312,7 +313,7 @@ HttpResponse WebhookService::DecideAll(const WebhookRequest& request,
         !asked.ok()) {
       return systemd_late(alert, asked.error());
     }
-    Decision decision = Decide(alert, config, history.value(), now);
+    Decision decision = early ? *std::move(early) : Decide(alert, config, history.value(), now);
     if (decision.verdict == Verdict::kLaunch && launcher_) {
       if (auto failed = durable(alert)) return *failed;
       if (Status asked = SkipIfUnitActive(alert, decision, systemd_deadline); !asked.ok()) {
